@@ -1,0 +1,340 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createLoopbackCertificate } from './certificate.js';
+import { EventPublisher, type EventListener, type EventSchemaName } from './eventPublisher.js';
+import { FaultInjector, type Fault } from './faults.js';
+import { networkRoutes, nsgId } from './networkRoutes.js';
+import { displayOf, guidFrom, principalFromToken, principalKey, type Principal } from './principal.js';
+import { armError, type EmulatorCore, type Reply, type RequestContext, type Route } from './routing.js';
+import { policyId, securityRoutes } from './securityRoutes.js';
+import { ArmState, key, type NsgJson, type OperationRecord } from './state.js';
+import { ARM_LIMITS, TokenBuckets, type BucketLimits } from './throttle.js';
+
+export interface ArmEmulatorOptions {
+  /** Items per list page before a `nextLink`; default 100. */
+  readonly pageSize?: number;
+  /** How many polls an LRO answers InProgress before it is done; default 1. */
+  readonly lroPollsUntilDone?: number;
+  /** Retry-After (seconds) on 202s and InProgress polls; default 0 (omitted; the SDK ignores 0). */
+  readonly lroRetryAfterSeconds?: number;
+  /** Added to every request; default 0. */
+  readonly latencyMs?: number;
+  /** ARM's token buckets; `false` turns throttling off. Default: ARM's published limits. */
+  readonly throttling?: false | { reads: BucketLimits; writes: BucketLimits };
+  readonly tenantId?: string;
+  /** How JIT's rule writes show up as events; default one NSG write. */
+  readonly jitWriteStyle?: 'nsg' | 'rule';
+}
+
+export interface LoggedRequest {
+  readonly seq: number;
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly status: number;
+  readonly principal: string;
+  readonly durationMs: number;
+}
+
+export interface SeededVm {
+  readonly vmId: string;
+  readonly nsgId: string;
+}
+
+/**
+ * A local Azure Resource Manager for NSGs, security rules and JIT policies, served over HTTPS on
+ * 127.0.0.1 with a certificate made at start. The real `@azure/arm-*` clients talk to it.
+ */
+export class ArmEmulator {
+  readonly state: ArmState;
+  readonly events = new EventPublisher();
+  readonly faults = new FaultInjector();
+  readonly requests: LoggedRequest[] = [];
+  private server: Server | undefined;
+  private certificate: string | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly routes: Route[];
+  private readonly buckets: TokenBuckets | undefined;
+  private seq = 0;
+  options: Required<Omit<ArmEmulatorOptions, 'throttling' | 'tenantId'>>;
+
+  constructor(options: ArmEmulatorOptions = {}) {
+    this.options = {
+      pageSize: options.pageSize ?? 100,
+      lroPollsUntilDone: options.lroPollsUntilDone ?? 1,
+      lroRetryAfterSeconds: options.lroRetryAfterSeconds ?? 0,
+      latencyMs: options.latencyMs ?? 0,
+      jitWriteStyle: options.jitWriteStyle ?? 'nsg',
+    };
+    this.state = new ArmState(options.tenantId ?? guidFrom('tenant'));
+    this.buckets = options.throttling === false ? undefined : new TokenBuckets(options.throttling ?? ARM_LIMITS);
+    const core: EmulatorCore = {
+      state: this.state,
+      events: this.events,
+      baseUrl: () => this.url,
+      pageSize: () => this.options.pageSize,
+      retryAfterHeader: () => this.retryAfterHeader(),
+      startOperation: (ctx, subscriptionId, location, failure) => this.startOperation(ctx, subscriptionId, location, failure),
+    };
+    this.routes = [...networkRoutes(core), ...securityRoutes(core, { writeStyle: () => this.options.jitWriteStyle })];
+  }
+
+  /** Base URL, e.g. `https://127.0.0.1:40123`. */
+  get url(): string {
+    const address = this.server?.address() as AddressInfo | null | undefined;
+    if (!address) throw new Error('the ARM emulator is not started');
+    return `https://127.0.0.1:${address.port}`;
+  }
+
+  /** PEM of the self-signed certificate: give it to SDK clients as `tlsOptions.ca`. */
+  get ca(): string {
+    if (this.certificate === undefined) throw new Error('the ARM emulator is not started');
+    return this.certificate;
+  }
+
+  async start(port = 0): Promise<this> {
+    if (this.server) return this;
+    const tls = await createLoopbackCertificate();
+    this.certificate = tls.cert;
+    const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => void this.handle(req, res));
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await this.events.idle();
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  subscribe(deliver: EventListener, schema: EventSchemaName = 'EventGridSchema'): () => void {
+    return this.events.subscribe({ deliver, schema });
+  }
+
+  injectFault(fault: Fault, where: { method?: string; path?: string | RegExp; times?: number } = {}): void {
+    this.faults.add({ ...where, fault });
+  }
+
+  countRequests(filter: { method?: string; path?: string | RegExp } = {}): number {
+    return this.requests.filter((r) => {
+      if (filter.method && r.method !== filter.method.toUpperCase()) return false;
+      if (filter.path === undefined) return true;
+      return typeof filter.path === 'string' ? r.path.toLowerCase().includes(filter.path.toLowerCase()) : filter.path.test(r.path);
+    }).length;
+  }
+
+  clearRequestLog(): void {
+    this.requests.length = 0;
+  }
+
+  /** Adds a VM with its own NSG (holding the usual default rules and any `rules` given). */
+  seedVm(spec: { subscriptionId: string; resourceGroup: string; name: string; location?: string; nsgName?: string; rules?: unknown[]; tags?: Record<string, string> }): SeededVm {
+    const location = spec.location ?? 'westeurope';
+    const id = nsgId(spec.subscriptionId, spec.resourceGroup, spec.nsgName ?? `${spec.name}-nsg`);
+    if (!this.state.getNsg(id)) {
+      this.state.putNsg(id, { location, ...(spec.tags ? { tags: spec.tags } : {}), properties: { securityRules: spec.rules ?? [] } });
+    }
+    const vmId = `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${spec.name}`;
+    this.state.vms.set(key(vmId), {
+      id: vmId,
+      name: spec.name,
+      subscriptionId: spec.subscriptionId,
+      resourceGroup: spec.resourceGroup,
+      location,
+      nsgId: id,
+    });
+    return { vmId, nsgId: id };
+  }
+
+  /** Adds an NSG as ARM would return it (for example a recorded one), without events. */
+  seedNsg(id: string, body: { location?: string; tags?: Record<string, string>; properties?: { securityRules?: unknown[] } }): NsgJson {
+    return this.state.putNsg(id, body);
+  }
+
+  getNsg(id: string): NsgJson | undefined {
+    return this.state.getNsg(id);
+  }
+
+  jitPolicyId(subscriptionId: string, resourceGroup: string, location: string, name = 'default'): string {
+    return policyId(subscriptionId, resourceGroup, location, name);
+  }
+
+  private retryAfterHeader(): Record<string, string> {
+    const seconds = this.options.lroRetryAfterSeconds;
+    return seconds > 0 ? { 'Retry-After': String(seconds) } : {};
+  }
+
+  private startOperation(ctx: RequestContext, subscriptionId: string, location: string, failure?: Fault) {
+    const id = randomUUID();
+    const error =
+      failure?.kind === 'lro-failed'
+        ? { code: failure.code ?? 'InternalServerError', message: failure.message ?? 'The operation failed.' }
+        : undefined;
+    const operation: OperationRecord = {
+      id,
+      pollsLeft: this.options.lroPollsUntilDone,
+      outcome: error ? 'Failed' : 'Succeeded',
+      error,
+      apiVersion: ctx.apiVersion,
+      location,
+      subscriptionId,
+    };
+    this.state.operations.set(id, operation);
+    const base = `${this.url}/subscriptions/${subscriptionId}/providers/Microsoft.Network/locations/${location}`;
+    const version = encodeURIComponent(ctx.apiVersion);
+    return {
+      operation,
+      headers: {
+        'Azure-AsyncOperation': `${base}/operations/${id}?api-version=${version}`,
+        Location: `${base}/operationResults/${id}?api-version=${version}`,
+        'Azure-AsyncNotification': 'Enabled',
+        ...this.retryAfterHeader(),
+      },
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const seq = ++this.seq;
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    // The SDK turns a leading `/` in a scope into `//`: ARM folds repeated slashes, and so do we.
+    const path = url.pathname.replace(/\/{2,}/g, '/');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const principal = principalOf(req);
+    const log = (status: number) =>
+      this.requests.push({ seq, method, path, query: url.search, status, principal: principal ? displayOf(principal) : 'anonymous', durationMs: Date.now() - started });
+
+    const faults = this.faults.take(method, path);
+    const latency = this.options.latencyMs + faults.reduce((sum, f) => sum + (f.kind === 'latency' ? f.ms : 0), 0);
+    const rawBody = await readBody(req);
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+
+    if (faults.some((f) => f.kind === 'reset')) {
+      log(0);
+      req.socket.destroy();
+      return;
+    }
+    const reply = this.answer(method, path, url, req, rawBody, principal, faults);
+    log(reply.status);
+    send(res, reply, req);
+  }
+
+  private answer(method: string, path: string, url: URL, req: IncomingMessage, rawBody: string, principal: Principal | undefined, faults: Fault[]): Reply {
+    if (!principal) {
+      return armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
+    }
+    const forced = faults.find((f) => f.kind === 'status');
+    if (forced?.kind === 'status') {
+      return armError(forced.status, forced.code ?? defaultCode(forced.status), forced.message ?? `Injected fault ${forced.status}.`, forced.retryAfter !== undefined ? { 'Retry-After': String(forced.retryAfter) } : undefined);
+    }
+    const match = this.match(method, path);
+    if (!match) {
+      return this.routes.some((r) => r.pattern.test(path))
+        ? armError(405, 'MethodNotAllowed', `The requested method ${method} is not allowed for ${path}.`)
+        : armError(404, 'InvalidResourceType', `The resource type for '${path}' could not be found in the emulator.`);
+    }
+    const apiVersion = url.searchParams.get('api-version');
+    if (!apiVersion) {
+      return armError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+    }
+    if (this.buckets) {
+      const admission = this.buckets.admit(principalKey(principal), match.route.kind);
+      if (!admission.admitted) {
+        return armError(429, 'TooManyRequests', `The request is being throttled; retry after ${admission.retryAfterSeconds} seconds.`, { 'Retry-After': String(admission.retryAfterSeconds) });
+      }
+    }
+    let body: unknown;
+    if (rawBody.trim() !== '') {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        return armError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+      }
+    }
+    const correlation = req.headers['x-ms-correlation-request-id'];
+    const ctx: RequestContext = {
+      method,
+      path,
+      query: url.searchParams,
+      apiVersion,
+      body,
+      headers: req.headers,
+      principal,
+      correlationId: typeof correlation === 'string' ? correlation : randomUUID(),
+      faults,
+    };
+    return match.route.handler(ctx, match.params);
+  }
+
+  private match(method: string, path: string): { route: Route; params: string[] } | undefined {
+    for (const route of this.routes) {
+      if (route.method !== method) continue;
+      const m = route.pattern.exec(path);
+      if (m) return { route, params: m.slice(1) };
+    }
+    return undefined;
+  }
+}
+
+function principalOf(req: IncomingMessage): Principal | undefined {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string' || !/^bearer\s+\S+/i.test(header)) return undefined;
+  return principalFromToken(header.replace(/^bearer\s+/i, '').trim());
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(''));
+  });
+}
+
+function send(res: ServerResponse, reply: Reply, req: IncomingMessage): void {
+  const requestId = randomUUID();
+  const headers: Record<string, string> = {
+    'x-ms-request-id': requestId,
+    'x-ms-correlation-request-id': typeof req.headers['x-ms-correlation-request-id'] === 'string' ? req.headers['x-ms-correlation-request-id'] : requestId,
+    'Cache-Control': 'no-cache',
+    ...reply.headers,
+  };
+  if (reply.body === undefined) {
+    res.writeHead(reply.status, { ...headers, 'Content-Length': '0' });
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(reply.body);
+  res.writeHead(reply.status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+function defaultCode(status: number): string {
+  switch (status) {
+    case 403:
+      return 'AuthorizationFailed';
+    case 409:
+      return 'AnotherOperationInProgress';
+    case 429:
+      return 'TooManyRequests';
+    case 503:
+      return 'ServiceUnavailable';
+    default:
+      return status >= 500 ? 'InternalServerError' : 'BadRequest';
+  }
+}
+
+export { nsgId, policyId, key };

@@ -1,0 +1,173 @@
+import { randomInt, randomUUID } from 'node:crypto';
+
+/** A resource as the emulator keeps it: ARM JSON, ready to serve. */
+export type ArmJson = Record<string, unknown> & { id: string; name: string };
+
+export interface SecurityRuleJson extends ArmJson {
+  etag: string;
+  type: string;
+  properties: Record<string, unknown> & { priority?: number; direction?: string };
+}
+
+export interface NsgJson extends ArmJson {
+  etag: string;
+  type: string;
+  location: string;
+  tags?: Record<string, string>;
+  properties: Record<string, unknown> & { securityRules: SecurityRuleJson[]; defaultSecurityRules: SecurityRuleJson[] };
+}
+
+export interface VmRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly location: string;
+  readonly nsgId: string;
+}
+
+export interface OperationRecord {
+  readonly id: string;
+  pollsLeft: number;
+  readonly outcome: 'Succeeded' | 'Failed';
+  readonly error: { code: string; message: string } | undefined;
+  readonly apiVersion: string;
+  readonly location: string;
+  readonly subscriptionId: string;
+}
+
+export const key = (id: string) => id.replace(/\/+/g, '/').replace(/\/$/, '').toLowerCase();
+
+export const newEtag = () => `W/"${randomUUID()}"`;
+
+const NSG_TYPE = 'Microsoft.Network/networkSecurityGroups';
+const RULE_TYPE = 'Microsoft.Network/networkSecurityGroups/securityRules';
+const DEFAULT_RULE_TYPE = 'Microsoft.Network/networkSecurityGroups/defaultSecurityRules';
+
+/** In-memory subscription contents shared by the emulator's routes. */
+export class ArmState {
+  readonly nsgs = new Map<string, NsgJson>();
+  readonly vms = new Map<string, VmRecord>();
+  readonly policies = new Map<string, ArmJson>();
+  readonly operations = new Map<string, OperationRecord>();
+
+  constructor(readonly tenantId: string) {}
+
+  putNsg(id: string, body: { location?: string; tags?: Record<string, string>; properties?: { securityRules?: unknown[] } }): NsgJson {
+    const existing = this.nsgs.get(key(id));
+    const name = id.split('/').pop() ?? '';
+    const etag = newEtag();
+    const nsg: NsgJson = {
+      name,
+      id,
+      etag,
+      type: NSG_TYPE,
+      location: body.location ?? existing?.location ?? 'westeurope',
+      ...(body.tags !== undefined ? { tags: body.tags } : {}),
+      properties: {
+        provisioningState: 'Succeeded',
+        resourceGuid: (existing?.properties.resourceGuid as string | undefined) ?? randomUUID(),
+        securityRules: (body.properties?.securityRules ?? []).map((rule) => this.toRule(id, rule as Record<string, unknown>, etag)),
+        defaultSecurityRules: existing?.properties.defaultSecurityRules ?? defaultRules(id, etag),
+      },
+    };
+    this.nsgs.set(key(id), nsg);
+    return nsg;
+  }
+
+  getNsg(id: string): NsgJson | undefined {
+    return this.nsgs.get(key(id));
+  }
+
+  /** Every change to an NSG or its rules gives the whole NSG a new etag, as in ARM. */
+  touch(nsg: NsgJson): void {
+    nsg.etag = newEtag();
+    for (const rule of nsg.properties.securityRules) rule.etag = nsg.etag;
+    for (const rule of nsg.properties.defaultSecurityRules) rule.etag = nsg.etag;
+  }
+
+  putRule(nsg: NsgJson, name: string, body: Record<string, unknown>): { rule: SecurityRuleJson; created: boolean } {
+    const rules = nsg.properties.securityRules;
+    const index = rules.findIndex((r) => r.name.toLowerCase() === name.toLowerCase());
+    const rule = this.toRule(nsg.id, { ...body, name }, nsg.etag);
+    if (index >= 0) rules[index] = rule;
+    else rules.push(rule);
+    this.touch(nsg);
+    return { rule, created: index < 0 };
+  }
+
+  removeRule(nsg: NsgJson, name: string): boolean {
+    const rules = nsg.properties.securityRules;
+    const index = rules.findIndex((r) => r.name.toLowerCase() === name.toLowerCase());
+    if (index < 0) return false;
+    rules.splice(index, 1);
+    this.touch(nsg);
+    return true;
+  }
+
+  /** The lowest free inbound priority at or above `from`, as JIT picks for its rules. */
+  freePriority(nsg: NsgJson, from: number, direction = 'Inbound'): number {
+    const taken = new Set(
+      nsg.properties.securityRules
+        .filter((r) => String(r.properties.direction).toLowerCase() === direction.toLowerCase())
+        .map((r) => r.properties.priority),
+    );
+    let priority = from;
+    while (taken.has(priority)) priority += 1;
+    return priority;
+  }
+
+  private toRule(nsgId: string, raw: Record<string, unknown>, etag: string): SecurityRuleJson {
+    const name = String(raw.name);
+    const properties = { ...((raw.properties as Record<string, unknown> | undefined) ?? {}) };
+    delete properties.provisioningState;
+    return {
+      name,
+      id: `${nsgId}/securityRules/${name}`,
+      etag,
+      type: RULE_TYPE,
+      properties: { provisioningState: 'Succeeded', ...properties },
+    };
+  }
+}
+
+/** JIT's name for a rule it writes: `MicrosoftDefenderForCloud-JITRule-<int32>-<32 hex>` (deny: underscores). */
+export function jitRuleName(kind: 'allow' | 'deny'): string {
+  const sep = kind === 'allow' ? '-' : '_';
+  const number = randomInt(-2_147_483_648, 2_147_483_647);
+  const hex = randomUUID().replace(/-/g, '').toUpperCase();
+  return `MicrosoftDefenderForCloud-JITRule${sep}${number}${sep}${hex}`;
+}
+
+function defaultRules(nsgId: string, etag: string): SecurityRuleJson[] {
+  const rule = (name: string, priority: number, direction: string, access: string, src: string, dst: string, description: string): SecurityRuleJson => ({
+    name,
+    id: `${nsgId}/defaultSecurityRules/${name}`,
+    etag,
+    type: DEFAULT_RULE_TYPE,
+    properties: {
+      provisioningState: 'Succeeded',
+      description,
+      protocol: '*',
+      sourcePortRange: '*',
+      destinationPortRange: '*',
+      sourceAddressPrefix: src,
+      destinationAddressPrefix: dst,
+      access,
+      priority,
+      direction,
+      sourcePortRanges: [],
+      destinationPortRanges: [],
+      sourceAddressPrefixes: [],
+      destinationAddressPrefixes: [],
+    },
+  });
+  return [
+    rule('AllowVnetInBound', 65000, 'Inbound', 'Allow', 'VirtualNetwork', 'VirtualNetwork', 'Allow inbound traffic from all VMs in VNET'),
+    rule('AllowAzureLoadBalancerInBound', 65001, 'Inbound', 'Allow', 'AzureLoadBalancer', '*', 'Allow inbound traffic from azure load balancer'),
+    rule('DenyAllInBound', 65500, 'Inbound', 'Deny', '*', '*', 'Deny all inbound traffic'),
+    rule('AllowVnetOutBound', 65000, 'Outbound', 'Allow', 'VirtualNetwork', 'VirtualNetwork', 'Allow outbound traffic from all VMs to all VMs in VNET'),
+    rule('AllowInternetOutBound', 65001, 'Outbound', 'Allow', '*', 'Internet', 'Allow outbound traffic from all VMs to Internet'),
+    rule('DenyAllOutBound', 65500, 'Outbound', 'Deny', '*', '*', 'Deny all outbound traffic'),
+  ];
+}

@@ -1,0 +1,71 @@
+import { NetworkManagementClient } from '@azure/arm-network';
+import type { TokenCredential } from '@azure/core-auth';
+import type { FullOperationResponse } from '@azure/core-client';
+import type { GuardrailConfig } from '../config/settings.js';
+import { nsgResourceId, type NsgRef } from '../lib/events/nsgResourceId.js';
+import { parseNsgDocument, type NsgDocument } from '../lib/nsg/nsgDocument.js';
+import { statusOf, toArmCallError } from './armCallError.js';
+import { armClientOptions } from './armClientOptions.js';
+
+export type RuleDeletion = 'deleted' | 'already-gone';
+
+/** The NSG reads and writes the guardrail makes, through `@azure/arm-network`. */
+export interface NsgGateway {
+  /** The NSG as ARM returns it (rules and tags together), or undefined when it no longer exists. */
+  getNsg(ref: NsgRef): Promise<NsgDocument | undefined>;
+  /** Deletes one security rule and waits for the long-running operation to finish. */
+  deleteRule(ref: NsgRef, ruleName: string): Promise<RuleDeletion>;
+}
+
+export function createNsgGateway(config: GuardrailConfig, credential: TokenCredential): NsgGateway {
+  const clients = new Map<string, NetworkManagementClient>();
+  const clientFor = (subscriptionId: string): NetworkManagementClient => {
+    let client = clients.get(subscriptionId);
+    if (client === undefined) {
+      client = new NetworkManagementClient(credential, subscriptionId, armClientOptions(config));
+      clients.set(subscriptionId, client);
+    }
+    return client;
+  };
+
+  return {
+    async getNsg(ref) {
+      let raw: string | undefined;
+      try {
+        // The SDK flattens `properties`; the decision works on the document as ARM sends it.
+        await clientFor(ref.subscriptionId).networkSecurityGroups.get(ref.resourceGroup, ref.nsgName, {
+          onResponse: (response: FullOperationResponse) => {
+            raw = response.bodyAsText ?? undefined;
+          },
+        });
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw toArmCallError('read NSG', nsgResourceId(ref), error);
+      }
+      return parseNsgDocument(JSON.parse(raw ?? 'null'));
+    },
+
+    async deleteRule(ref, ruleName) {
+      const target = `${nsgResourceId(ref)}/securityRules/${ruleName}`;
+      let status: number | undefined;
+      try {
+        await clientFor(ref.subscriptionId).securityRules.beginDeleteAndWait(
+          ref.resourceGroup,
+          ref.nsgName,
+          ruleName,
+          {
+            ...(config.arm.lroPollIntervalMs !== undefined ? { updateIntervalInMs: config.arm.lroPollIntervalMs } : {}),
+            onResponse: (response: FullOperationResponse) => {
+              status ??= response.status;
+            },
+          },
+        );
+      } catch (error) {
+        if (statusOf(error) === 404) return 'already-gone';
+        throw toArmCallError('delete security rule', target, error);
+      }
+      // ARM answers 204 at once when the rule is not there (any more).
+      return status === 204 ? 'already-gone' : 'deleted';
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Every app setting the guardrail reads, by its environment variable name. */
+export const SETTING_NAMES = [
+  'GUARDRAIL_TEAMS_WEBHOOK_URL',
+  'GUARDRAIL_MODE',
+  'GUARDRAIL_ARM_ENDPOINT',
+  'GUARDRAIL_ARM_CA_FILE',
+  'AZURE_CLIENT_ID',
+  'GUARDRAIL_ARM_MAX_RETRIES',
+  'GUARDRAIL_ARM_RETRY_DELAY_MS',
+  'GUARDRAIL_LRO_POLL_INTERVAL_MS',
+  'GUARDRAIL_TEAMS_MAX_ATTEMPTS',
+  'GUARDRAIL_TEAMS_TIMEOUT_MS',
+  'GUARDRAIL_PORTAL_URL',
+] as const;
+
+export type SettingName = (typeof SETTING_NAMES)[number];
+
+export type GuardrailMode = 'enforce' | 'report';
+
+export interface GuardrailConfig {
+  /** Workflows "When a Teams webhook request is received" URL. Holds a signature: never log it. */
+  readonly teamsWebhookUrl: string;
+  readonly mode: GuardrailMode;
+  readonly arm: {
+    readonly endpoint: string;
+    /** PEM text of an extra CA to trust (the local emulator's self-signed certificate). */
+    readonly ca: string | undefined;
+    /** True when the endpoint is on this machine: the emulator, which takes its own tokens. */
+    readonly isLoopback: boolean;
+    readonly maxRetries: number;
+    readonly retryDelayMs: number;
+    readonly lroPollIntervalMs: number | undefined;
+  };
+  readonly managedIdentityClientId: string | undefined;
+  readonly teams: {
+    readonly maxAttempts: number;
+    readonly timeoutMs: number;
+  };
+  readonly portalUrl: string;
+}
+
+/** A setting is missing or wrong; the message names every bad setting at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`jit-guardrail configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function isLoopbackUrl(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname);
+}
+
+const emptyAsUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const urlSetting = (what: string, allowLoopbackHttp: boolean) =>
+  z.string({ error: `is required: ${what}` }).superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be an absolute URL (${what})` });
+      return;
+    }
+    const plainHttpAllowed = allowLoopbackHttp && url.protocol === 'http:' && isLoopbackUrl(url);
+    if (url.protocol !== 'https:' && !plainHttpAllowed) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must use https${allowLoopbackHttp ? ' (plain http only for 127.0.0.1/localhost)' : ''}`,
+      });
+    }
+  });
+
+const integerSetting = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: `must be a whole number from ${min} to ${max}` })
+      .int({ error: `must be a whole number from ${min} to ${max}` })
+      .min(min, { error: `must be at least ${min}` })
+      .max(max, { error: `must be at most ${max}` })
+      .default(fallback),
+  );
+
+const settingsSchema = z.object({
+  GUARDRAIL_TEAMS_WEBHOOK_URL: z.preprocess(
+    emptyAsUndefined,
+    urlSetting('the Teams Workflows webhook URL that receives alerts', true),
+  ),
+  GUARDRAIL_MODE: z.preprocess(
+    (v) => (typeof v === 'string' ? emptyAsUndefined(v.trim().toLowerCase()) : v),
+    z.enum(['enforce', 'report'], { error: "must be 'enforce' or 'report'" }).default('enforce'),
+  ),
+  GUARDRAIL_ARM_ENDPOINT: z.preprocess(
+    emptyAsUndefined,
+    urlSetting('the Azure Resource Manager endpoint', false).default('https://management.azure.com'),
+  ),
+  GUARDRAIL_ARM_CA_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
+  AZURE_CLIENT_ID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
+        error: 'must be the client id (a GUID) of the user-assigned managed identity',
+      })
+      .optional(),
+  ),
+  GUARDRAIL_ARM_MAX_RETRIES: integerSetting(0, 10, 3),
+  GUARDRAIL_ARM_RETRY_DELAY_MS: integerSetting(1, 60_000, 800),
+  GUARDRAIL_LRO_POLL_INTERVAL_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number of milliseconds' })
+      .int({ error: 'must be a whole number of milliseconds' })
+      .min(1, { error: 'must be at least 1' })
+      .max(60_000, { error: 'must be at most 60000' })
+      .optional(),
+  ),
+  GUARDRAIL_TEAMS_MAX_ATTEMPTS: integerSetting(1, 10, 5),
+  GUARDRAIL_TEAMS_TIMEOUT_MS: integerSetting(100, 120_000, 10_000),
+  GUARDRAIL_PORTAL_URL: z.preprocess(
+    emptyAsUndefined,
+    urlSetting('the Azure portal base URL used in alert links', false).default('https://portal.azure.com'),
+  ),
+});
+
+/**
+ * Reads and validates the app settings once. Throws ConfigError naming each bad setting; the
+ * Teams webhook URL is never echoed back, since it carries a signature.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): GuardrailConfig {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'settings')}: ${issue.message}`),
+    );
+  }
+  const s = parsed.data;
+  const ca = readCaFile(s.GUARDRAIL_ARM_CA_FILE);
+  const armUrl = new URL(s.GUARDRAIL_ARM_ENDPOINT);
+  return Object.freeze({
+    teamsWebhookUrl: s.GUARDRAIL_TEAMS_WEBHOOK_URL,
+    mode: s.GUARDRAIL_MODE,
+    arm: Object.freeze({
+      endpoint: armUrl.origin,
+      ca,
+      isLoopback: isLoopbackUrl(armUrl),
+      maxRetries: s.GUARDRAIL_ARM_MAX_RETRIES,
+      retryDelayMs: s.GUARDRAIL_ARM_RETRY_DELAY_MS,
+      lroPollIntervalMs: s.GUARDRAIL_LRO_POLL_INTERVAL_MS,
+    }),
+    managedIdentityClientId: s.AZURE_CLIENT_ID,
+    teams: Object.freeze({
+      maxAttempts: s.GUARDRAIL_TEAMS_MAX_ATTEMPTS,
+      timeoutMs: s.GUARDRAIL_TEAMS_TIMEOUT_MS,
+    }),
+    portalUrl: s.GUARDRAIL_PORTAL_URL.replace(/\/+$/, ''),
+  });
+}
+
+function readCaFile(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    throw new ConfigError([`GUARDRAIL_ARM_CA_FILE: cannot read '${path}' (${reason})`]);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError([`GUARDRAIL_ARM_CA_FILE: '${path}' holds no PEM certificate`]);
+  }
+  return text;
+}

@@ -1,0 +1,2 @@
+// Entry point the Functions host loads: each import registers its functions with `app`.
+import './functions/guard.js';

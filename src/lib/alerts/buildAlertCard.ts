@@ -1,0 +1,124 @@
+import { ACTION_LABEL, type GuardAlert, type RuleFinding } from './guardAlert.js';
+
+/** Workflows webhooks reject bodies over 28 KB; we stay well under. */
+export const TEAMS_MAX_BODY_BYTES = 28 * 1024;
+const MAX_RULES_SHOWN = 10;
+const MAX_TEXT = 300;
+
+export interface AdaptiveCard {
+  readonly type: 'AdaptiveCard';
+  readonly $schema: string;
+  readonly version: '1.5';
+  readonly body: readonly CardElement[];
+  readonly actions: readonly { type: 'Action.OpenUrl'; title: string; url: string }[];
+}
+
+type CardElement =
+  | {
+      type: 'TextBlock';
+      text: string;
+      wrap: true;
+      weight?: 'Bolder';
+      size?: 'Medium' | 'Large';
+      color?: 'Attention' | 'Warning' | 'Good';
+      separator?: boolean;
+    }
+  | { type: 'FactSet'; facts: { title: string; value: string }[]; separator?: boolean };
+
+export interface TeamsMessage {
+  readonly type: 'message';
+  readonly attachments: readonly {
+    readonly contentType: 'application/vnd.microsoft.card.adaptive';
+    readonly content: AdaptiveCard;
+  }[];
+}
+
+/** Builds the Adaptive Card 1.5 that tells ops what happened on one NSG. */
+export function buildAlertCard(alert: GuardAlert, portalUrl: string): AdaptiveCard {
+  const body: CardElement[] = [
+    { type: 'TextBlock', text: headline(alert), wrap: true, weight: 'Bolder', size: 'Medium', color: headlineColor(alert) },
+    {
+      type: 'FactSet',
+      facts: facts([
+        ['Subscription', alert.subscriptionId],
+        ['Resource group', alert.resourceGroup],
+        ['NSG', alert.nsgName],
+        ['Written by', alert.writer.display],
+        ['Time (UTC)', alert.occurredAt],
+        ['Correlation id', alert.correlationId ?? 'n/a'],
+        ['Event id', alert.eventId],
+      ]),
+    },
+  ];
+  if (alert.permissionProblem !== undefined) {
+    body.push({
+      type: 'TextBlock',
+      text: `The guardrail lacks permission: ${clip(alert.permissionProblem)}. Grant its identity security-rule delete on this NSG.`,
+      wrap: true,
+      color: 'Attention',
+      weight: 'Bolder',
+    });
+  }
+  for (const finding of alert.findings.slice(0, MAX_RULES_SHOWN)) {
+    body.push({ type: 'FactSet', separator: true, facts: facts(ruleFacts(finding, alert)) });
+  }
+  const hidden = alert.findings.length - MAX_RULES_SHOWN;
+  if (hidden > 0) {
+    body.push({ type: 'TextBlock', text: `…and ${hidden} more rule(s); see the function logs.`, wrap: true });
+  }
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    body,
+    actions: [{ type: 'Action.OpenUrl', title: 'Open the NSG in the Azure portal', url: nsgPortalUrl(portalUrl, alert.nsgId) }],
+  };
+}
+
+export function toTeamsMessage(card: AdaptiveCard): TeamsMessage {
+  return {
+    type: 'message',
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
+  };
+}
+
+export function nsgPortalUrl(portalUrl: string, nsgId: string): string {
+  return `${portalUrl}/#resource${nsgId}/overview`;
+}
+
+function headline(alert: GuardAlert): string {
+  const count = alert.findings.length;
+  const rules = count === 1 ? 'a JIT rule open to the internet' : `${count} JIT rules open to the internet`;
+  if (alert.findings.some((f) => f.action === 'failed')) return `⚠️ Could not remove ${rules} on ${alert.nsgName}`;
+  if (alert.mode === 'report') return `JIT guardrail (report mode) found ${rules} on ${alert.nsgName}`;
+  return `JIT guardrail removed ${rules} on ${alert.nsgName}`;
+}
+
+function headlineColor(alert: GuardAlert): 'Attention' | 'Warning' | 'Good' {
+  if (alert.findings.some((f) => f.action === 'failed')) return 'Attention';
+  return alert.mode === 'report' ? 'Warning' : 'Good';
+}
+
+function ruleFacts(finding: RuleFinding, alert: GuardAlert): [string, string][] {
+  const requester = finding.request?.requestor
+    ?? (alert.requesterLookupProblem !== undefined ? `unknown (${alert.requesterLookupProblem})` : 'unknown (no matching JIT request)');
+  const action = finding.failure === undefined ? ACTION_LABEL[finding.action] : `${ACTION_LABEL[finding.action]}: ${finding.failure}`;
+  return [
+    ['Rule', finding.ruleName],
+    ['VM', finding.vmName ?? 'unknown'],
+    ['Ports', finding.ports.join(', ') || 'n/a'],
+    ['Source', finding.sources.join(', ') || 'n/a'],
+    ['Requested by', requester],
+    ['Justification', finding.request?.justification ?? 'n/a'],
+    ['Access ends (UTC)', finding.request?.endTimeUtc ?? 'n/a'],
+    ['Action taken', action],
+  ];
+}
+
+function facts(pairs: [string, string][]): { title: string; value: string }[] {
+  return pairs.map(([title, value]) => ({ title, value: clip(value) }));
+}
+
+function clip(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
+}

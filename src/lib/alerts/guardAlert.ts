@@ -1,0 +1,43 @@
+import type { Writer } from '../events/writer.js';
+import type { JitRequestMatch } from '../jit/findJitRequest.js';
+import type { GuardrailMode } from '../../config/settings.js';
+
+/** What the guardrail did about one rule. */
+export type ActionTaken = 'removed' | 'already-removed' | 'would-remove' | 'failed';
+
+export interface RuleFinding {
+  readonly ruleName: string;
+  readonly vmName: string | undefined;
+  readonly ports: readonly string[];
+  readonly sources: readonly string[];
+  readonly action: ActionTaken;
+  /** Why the removal failed, for `failed`. */
+  readonly failure: string | undefined;
+  readonly request: JitRequestMatch | undefined;
+}
+
+/** Everything an alert about wildcard JIT rules on one NSG says. */
+export interface GuardAlert {
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly nsgName: string;
+  readonly nsgId: string;
+  readonly writer: Writer;
+  readonly eventId: string;
+  readonly correlationId: string | undefined;
+  /** When the guardrail acted, ISO 8601 UTC. */
+  readonly occurredAt: string;
+  readonly mode: GuardrailMode;
+  readonly findings: readonly RuleFinding[];
+  /** Set when the JIT policy could not be read, so the requester is unknown. */
+  readonly requesterLookupProblem: string | undefined;
+  /** Set when ARM refused the guardrail (403): ops must grant it the missing permission. */
+  readonly permissionProblem: string | undefined;
+}
+
+export const ACTION_LABEL: Record<ActionTaken, string> = {
+  removed: 'removed',
+  'already-removed': 'already removed',
+  'would-remove': 'would remove (report mode)',
+  failed: 'FAILED to remove',
+};

@@ -1,0 +1,52 @@
+import { createArmCredential } from './adapters/armCredential.js';
+import { createJitPolicyGateway } from './adapters/jitPolicyGateway.js';
+import { createNsgGateway } from './adapters/nsgGateway.js';
+import { createTeamsSender } from './adapters/teamsWebhook.js';
+import { loadConfig, SETTING_NAMES, type GuardrailConfig } from './config/settings.js';
+import { createMemoryOutbox } from './core/alertOutbox.js';
+import type { GuardDeps } from './core/guardEvent.js';
+import type { Logger } from './core/logger.js';
+
+/** Config plus the adapters built from it, created once per process and shared by invocations. */
+export interface Runtime {
+  readonly config: GuardrailConfig;
+  guardDeps(log: Logger): GuardDeps;
+}
+
+export function createRuntime(config: GuardrailConfig): Runtime {
+  const credential = createArmCredential(config);
+  const nsgs = createNsgGateway(config, credential);
+  const jitPolicies = createJitPolicyGateway(config, credential);
+  const teams = createTeamsSender({
+    url: config.teamsWebhookUrl,
+    maxAttempts: config.teams.maxAttempts,
+    timeoutMs: config.teams.timeoutMs,
+  });
+  const outbox = createMemoryOutbox();
+  return {
+    config,
+    guardDeps: (log) => ({
+      mode: config.mode,
+      portalUrl: config.portalUrl,
+      nsgs,
+      jitPolicies,
+      teams,
+      outbox,
+      log,
+      now: () => new Date(),
+    }),
+  };
+}
+
+let cached: { key: string; runtime: Runtime } | undefined;
+
+/**
+ * The runtime for the current app settings. Settings are validated on first use (a bad one fails
+ * every invocation with a message naming it, before any Azure call) and the runtime is reused for
+ * as long as the settings stay the same.
+ */
+export function runtimeFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): Runtime {
+  const key = JSON.stringify(SETTING_NAMES.map((name) => env[name] ?? null));
+  if (cached?.key !== key) cached = { key, runtime: createRuntime(loadConfig(env)) };
+  return cached.runtime;
+}
