@@ -104,6 +104,8 @@ async function readEnvelope(delivered: unknown): Promise<Envelope> {
     value = value[0];
   }
   if (!isPlainObject(value)) throw new InvalidEventError('expected an event object');
+  // The SDK's deserializer checks the envelope; `data` is read as delivered, unconverted.
+  const rawData = readIgnoringCase(value, 'data');
   try {
     if (readIgnoringCase(value, 'specversion') !== undefined) {
       const [event] = await deserializer.deserializeCloudEvents(value);
@@ -112,7 +114,7 @@ async function readEnvelope(delivered: unknown): Promise<Envelope> {
         id: event.id,
         type: event.type,
         time: toIsoString(event.time),
-        data: event.data,
+        data: rawData,
         schema: 'CloudEventSchemaV1_0',
       };
     }
@@ -122,7 +124,7 @@ async function readEnvelope(delivered: unknown): Promise<Envelope> {
       id: event.id,
       type: event.eventType,
       time: toIsoString(event.eventTime),
-      data: event.data,
+      data: rawData,
       schema: 'EventGridSchema',
     };
   } catch (error) {

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTeamsSender, parseRetryAfter, TeamsDeliveryError } from '../../src/adapters/teamsWebhook.js';
+import type { TeamsMessage } from '../../src/lib/alerts/buildAlertCard.js';
+import { TeamsSink } from '../../sandbox/teamsSink.js';
+
+const message: TeamsMessage = {
+  type: 'message',
+  attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', $schema: 'x', version: '1.5', body: [], actions: [] } }],
+};
+
+describe('Teams webhook sender', () => {
+  const sink = new TeamsSink();
+  const waits: number[] = [];
+  const sender = (overrides: Partial<Parameters<typeof createTeamsSender>[0]> = {}) =>
+    createTeamsSender({ url: sink.url, maxAttempts: 4, timeoutMs: 300, baseDelayMs: 10, sleep: async (ms) => void waits.push(ms), ...overrides });
+
+  beforeAll(async () => {
+    await sink.start();
+  });
+  afterAll(async () => {
+    await sink.stop();
+  });
+  beforeEach(() => {
+    sink.cards.length = 0;
+    sink.attempts = 0;
+    waits.length = 0;
+  });
+
+  it('posts the card once when Workflows answers 202', async () => {
+    await sender().send(message);
+    expect(sink.cards.map((c) => c.body)).toEqual([message]);
+    expect(sink.attempts).toBe(1);
+  });
+
+  it('retries 429 honouring Retry-After, and 5xx with exponential backoff', async () => {
+    sink.answerNext({ status: 429, retryAfter: '3' }, { status: 500 }, { status: 503 });
+    await sender().send(message);
+    expect(sink.attempts).toBe(4);
+    expect(sink.cards).toHaveLength(1);
+    expect(waits).toEqual([3000, 20, 40]);
+  });
+
+  it('retries a webhook that never answers, bounded by the timeout', async () => {
+    sink.answerNext({ hang: true });
+    await sender().send(message);
+    expect(sink.attempts).toBe(2);
+    expect(sink.cards).toHaveLength(1);
+  });
+
+  it('fails after the last attempt, without the URL or its signature in the error', async () => {
+    sink.answerNext({ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 });
+    const error = await sender().send(message).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TeamsDeliveryError);
+    expect((error as TeamsDeliveryError).attempts).toBe(4);
+    expect(String((error as Error).message)).not.toContain('sig=');
+    expect(String((error as Error).message)).not.toContain(sink.url);
+    expect(sink.cards).toHaveLength(0);
+  });
+
+  it('does not retry a refusal such as 400', async () => {
+    sink.answerNext({ status: 400 });
+    await expect(sender().send(message)).rejects.toThrow(/refused the alert: HTTP 400/);
+    expect(sink.attempts).toBe(1);
+  });
+
+  it('gives up at once when Teams asks to wait longer than allowed', async () => {
+    sink.answerNext({ status: 429, retryAfter: '3600' });
+    await expect(sender({ maxRetryAfterMs: 60_000 }).send(message)).rejects.toThrow(/asked to wait 3600000 ms/);
+  });
+
+  it('refuses a body over 28 KB before sending', async () => {
+    const big = { ...message, attachments: [{ ...message.attachments[0]!, content: { ...message.attachments[0]!.content, body: [{ type: 'TextBlock' as const, text: 'x'.repeat(30_000), wrap: true as const }] } }] };
+    await expect(sender().send(big)).rejects.toThrow(/over the Teams limit/);
+    expect(sink.attempts).toBe(0);
+  });
+
+  it('reports a connection refused as a network error', async () => {
+    const closed = new TeamsSink();
+    await closed.start();
+    const url = closed.url;
+    await closed.stop();
+    await expect(createTeamsSender({ url, maxAttempts: 2, timeoutMs: 300, baseDelayMs: 1 }).send(message)).rejects.toThrow(/network error ECONNREFUSED/);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates', () => {
+    expect(parseRetryAfter('0')).toBe(0);
+    expect(parseRetryAfter('12')).toBe(12_000);
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6_000);
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+    expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});

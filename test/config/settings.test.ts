@@ -1,0 +1,96 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/settings.js';
+
+const WEBHOOK = 'https://prod-12.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=SECRET-SIGNATURE';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems as string[];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('needs only the webhook URL; everything else has a safe default', () => {
+    const config = loadConfig({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK });
+    expect(config).toMatchObject({
+      mode: 'enforce',
+      arm: { endpoint: 'https://management.azure.com', ca: undefined, isLoopback: false, maxRetries: 3, lroPollIntervalMs: undefined },
+      teams: { maxAttempts: 5, timeoutMs: 10_000 },
+      portalUrl: 'https://portal.azure.com',
+      managedIdentityClientId: undefined,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every setting', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const config = loadConfig({
+      GUARDRAIL_TEAMS_WEBHOOK_URL: 'http://127.0.0.1:9999/hook',
+      GUARDRAIL_MODE: ' Report ',
+      GUARDRAIL_ARM_ENDPOINT: 'https://127.0.0.1:8443/',
+      GUARDRAIL_ARM_CA_FILE: caFile,
+      AZURE_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+      GUARDRAIL_ARM_MAX_RETRIES: '0',
+      GUARDRAIL_ARM_RETRY_DELAY_MS: '10',
+      GUARDRAIL_LRO_POLL_INTERVAL_MS: '50',
+      GUARDRAIL_TEAMS_MAX_ATTEMPTS: '2',
+      GUARDRAIL_TEAMS_TIMEOUT_MS: '500',
+      GUARDRAIL_PORTAL_URL: 'https://portal.azure.us/',
+    });
+    expect(config).toMatchObject({
+      mode: 'report',
+      arm: { endpoint: 'https://127.0.0.1:8443', isLoopback: true, maxRetries: 0, retryDelayMs: 10, lroPollIntervalMs: 50 },
+      managedIdentityClientId: '11111111-2222-3333-4444-555555555555',
+      teams: { maxAttempts: 2, timeoutMs: 500 },
+      portalUrl: 'https://portal.azure.us',
+    });
+    expect(config.arm.ca).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('names every bad setting in one message', () => {
+    const problems = problemsOf({
+      GUARDRAIL_MODE: 'enfroce',
+      GUARDRAIL_ARM_ENDPOINT: 'http://management.azure.com',
+      AZURE_CLIENT_ID: 'not-a-guid',
+      GUARDRAIL_TEAMS_MAX_ATTEMPTS: 'three',
+      GUARDRAIL_ARM_MAX_RETRIES: '99',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^GUARDRAIL_TEAMS_WEBHOOK_URL: is required/),
+      "GUARDRAIL_MODE: must be 'enforce' or 'report'",
+      expect.stringMatching(/^GUARDRAIL_ARM_ENDPOINT: must use https/),
+      expect.stringMatching(/^AZURE_CLIENT_ID: must be the client id/),
+      'GUARDRAIL_ARM_MAX_RETRIES: must be at most 10',
+      expect.stringMatching(/^GUARDRAIL_TEAMS_MAX_ATTEMPTS: must be a whole number/),
+    ]);
+  });
+
+  it('refuses a plain-http webhook off this machine, and never echoes the URL', () => {
+    const problems = problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK.replace('https:', 'http:') });
+    expect(problems).toEqual([expect.stringMatching(/^GUARDRAIL_TEAMS_WEBHOOK_URL: must use https/)]);
+    expect(problems.join(' ')).not.toContain('SECRET-SIGNATURE');
+    expect(problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: 'not a url' })).toEqual([expect.stringMatching(/must be an absolute URL/)]);
+  });
+
+  it('treats empty settings as unset', () => {
+    expect(loadConfig({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_MODE: '', AZURE_CLIENT_ID: '' }).mode).toBe('enforce');
+  });
+
+  it('says when the CA file cannot be read or holds no certificate', () => {
+    expect(problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_ARM_CA_FILE: '/nonexistent/ca.pem' })).toEqual([
+      "GUARDRAIL_ARM_CA_FILE: cannot read '/nonexistent/ca.pem' (ENOENT)",
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'x.pem'), 'hello');
+    expect(problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_ARM_CA_FILE: join(dir, 'x.pem') })[0]).toMatch(/holds no PEM certificate/);
+  });
+});
