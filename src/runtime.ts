@@ -21,6 +21,7 @@ export function createRuntime(config: GuardrailConfig): Runtime {
     url: config.teamsWebhookUrl,
     maxAttempts: config.teams.maxAttempts,
     timeoutMs: config.teams.timeoutMs,
+    baseDelayMs: config.teams.retryDelayMs,
   });
   const outbox = createMemoryOutbox();
   return {

@@ -222,6 +222,7 @@ export class ArmEmulator {
     const rawBody = await readBody(req);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
 
+    for (const fault of faults) if (fault.kind === 'before') fault.run();
     if (faults.some((f) => f.kind === 'reset')) {
       log(0);
       req.socket.destroy();

@@ -13,6 +13,7 @@ export const SETTING_NAMES = [
   'GUARDRAIL_LRO_POLL_INTERVAL_MS',
   'GUARDRAIL_TEAMS_MAX_ATTEMPTS',
   'GUARDRAIL_TEAMS_TIMEOUT_MS',
+  'GUARDRAIL_TEAMS_RETRY_DELAY_MS',
   'GUARDRAIL_PORTAL_URL',
 ] as const;
 
@@ -38,6 +39,7 @@ export interface GuardrailConfig {
   readonly teams: {
     readonly maxAttempts: number;
     readonly timeoutMs: number;
+    readonly retryDelayMs: number;
   };
   readonly portalUrl: string;
 }
@@ -124,6 +126,7 @@ const settingsSchema = z.object({
   ),
   GUARDRAIL_TEAMS_MAX_ATTEMPTS: integerSetting(1, 10, 5),
   GUARDRAIL_TEAMS_TIMEOUT_MS: integerSetting(100, 120_000, 10_000),
+  GUARDRAIL_TEAMS_RETRY_DELAY_MS: integerSetting(1, 60_000, 1000),
   GUARDRAIL_PORTAL_URL: z.preprocess(
     emptyAsUndefined,
     urlSetting('the Azure portal base URL used in alert links', false).default('https://portal.azure.com'),
@@ -159,6 +162,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     teams: Object.freeze({
       maxAttempts: s.GUARDRAIL_TEAMS_MAX_ATTEMPTS,
       timeoutMs: s.GUARDRAIL_TEAMS_TIMEOUT_MS,
+      retryDelayMs: s.GUARDRAIL_TEAMS_RETRY_DELAY_MS,
     }),
     portalUrl: s.GUARDRAIL_PORTAL_URL.replace(/\/+$/, ''),
   });

@@ -1,54 +1,172 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { guard } from '../../src/functions/guard.js';
 import { JitActor } from '../../sandbox/jitActor.js';
-import { LOCATION, RESOURCE_GROUP, SUBSCRIPTION, TestWorld } from '../support/world.js';
+import { fixture } from '../support/fixtures.js';
+import { RESOURCE_GROUP, SUBSCRIPTION, TestWorld } from '../support/world.js';
 
-describe('guard end to end: real SDK clients against the ARM emulator', () => {
+/** The guard through the real SDK clients against the emulator: JIT writes, events, ARM calls counted. */
+describe('guard end to end', () => {
   const world = new TestWorld();
   let barbara: JitActor;
-  const saved = { ...process.env };
+  let vmCount = 0;
 
   beforeAll(async () => {
     await world.start();
-    Object.assign(process.env, world.env);
-    world.arm.subscribe((event) => guard(event, world.context()));
-    barbara = new JitActor({ armUrl: world.arm.url, ca: world.arm.ca, subscriptionId: SUBSCRIPTION, resourceGroup: RESOURCE_GROUP, location: LOCATION, upn: 'barbara@contoso.com' });
+    world.collectEvents();
+    barbara = world.actor('barbara@contoso.com');
   });
-
-  afterAll(async () => {
-    await world.stop();
-    process.env = saved;
-  });
-
+  afterAll(() => world.stop());
   beforeEach(() => {
     world.teams.cards.length = 0;
+    world.inbox.length = 0;
+    world.arm.faults.clear();
   });
 
-  it('removes the rule a JIT request with * created, keeps specific and deny rules, and alerts once', async () => {
-    const { vmId, nsgId } = world.seedJitVm('vm1');
-    await barbara.enable(vmId, [22, 3389]);
-    await world.arm.events.idle();
-    const denyRules = world.arm.getNsg(nsgId)!.properties.securityRules.map((r) => r.name);
-    expect(denyRules).toHaveLength(2);
+  /** A VM with JIT enabled on 22 and 3389 (any source may be requested); returns ids and deny rules. */
+  async function jitVm(tags?: Record<string, string>) {
+    const seeded = world.seedVm(`vm${++vmCount}`, tags ? { tags } : {});
+    await barbara.enable(seeded.vmId, [22, 3389]);
+    const results = await world.deliverInbox();
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    const denyRules = world.arm.getNsg(seeded.nsgId)!.properties.securityRules.map((r) => r.name);
+    world.arm.clearRequestLog();
+    return { ...seeded, name: `vm${vmCount}`, denyRules };
+  }
 
-    await barbara.request(vmId, 3389, '192.127.0.2', 'patching');
-    await world.arm.events.idle();
-    await barbara.request(vmId, 22, '*', 'debugging the login issue');
-    await world.arm.events.idle();
+  const rulesOf = (nsgId: string) => world.arm.getNsg(nsgId)!.properties.securityRules;
+  const wildcardRules = (nsgId: string) => rulesOf(nsgId).filter((r) => r.properties.access === 'Allow' && r.properties.sourceAddressPrefix === '*');
 
-    console.log(JSON.stringify(world.arm.events.deliveries), JSON.stringify(world.logs));
-    const rules = world.arm.getNsg(nsgId)!.properties.securityRules;
-    const names = rules.map((r) => r.name);
-    expect(names).toEqual(expect.arrayContaining(denyRules));
+  it('removes the rule a JIT request with * created, keeps the specific one and the deny rules, alerts once', async () => {
+    const vm = await jitVm();
+    expect(vm.denyRules).toHaveLength(2);
+
+    await barbara.request(vm.vmId, 3389, '192.127.0.2', 'patching');
+    await barbara.request(vm.vmId, 22, '*', 'debugging the login issue');
+    const results = await world.deliverInbox();
+    expect(results.map((r) => r.status)).not.toContain('rejected');
+
+    const rules = rulesOf(vm.nsgId);
+    expect(rules.map((r) => r.name)).toEqual(expect.arrayContaining(vm.denyRules));
     const allow = rules.filter((r) => r.properties.access === 'Allow');
-    expect(allow).toHaveLength(1);
-    expect(allow[0]!.properties.sourceAddressPrefix).toBe('192.127.0.2');
+    expect(allow.map((r) => r.properties.sourceAddressPrefix)).toEqual(['192.127.0.2']);
 
+    expect(world.cardFacts()).toHaveLength(1);
+    const [header, ruleFacts] = world.cardFacts()[0]!;
+    expect(header).toMatchObject({ Subscription: SUBSCRIPTION, 'Resource group': RESOURCE_GROUP, NSG: `${vm.name}-nsg`, 'Written by': 'Defender for Cloud JIT (Security RP)' });
+    expect(ruleFacts).toMatchObject({ VM: vm.name, Ports: '22', Source: '*', 'Requested by': 'barbara@contoso.com', Justification: 'debugging the login issue', 'Action taken': 'removed' });
+    expect(ruleFacts!.Rule).toMatch(/^MicrosoftDefenderForCloud-JITRule-\d+-[0-9A-F]{32}$/);
+  });
+
+  it('counts ARM calls: remediation = 1 NSG read + 1 delete + LRO polls + 1 JIT policy read', async () => {
+    const vm = await jitVm();
+    await barbara.request(vm.vmId, 22, '*');
+    world.arm.clearRequestLog();
+    await world.deliverInbox();
+    const calls = world.guardrailCalls();
+    expect(calls.filter((c) => c.method === 'GET' && /networkSecurityGroups\/[^/]+$/.test(c.path))).toHaveLength(1);
+    expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(1);
+    expect(calls.filter((c) => /jitNetworkAccessPolicies/.test(c.path))).toHaveLength(1);
+    const polls = calls.filter((c) => /\/operations\//.test(c.path));
+    expect(polls.length).toBeGreaterThanOrEqual(1);
+    expect(calls).toHaveLength(3 + polls.length);
+  });
+
+  it('makes exactly one ARM read for a benign NSG write, and none for an irrelevant event', async () => {
+    const vm = await jitVm();
+    const alice = world.networkClientAs('alice@contoso.com');
+    await alice.securityRules.beginCreateOrUpdateAndWait(RESOURCE_GROUP, `${vm.name}-nsg`, 'AllowHttpsFromOffice', {
+      protocol: 'Tcp', sourcePortRange: '*', destinationPortRange: '443', sourceAddressPrefix: '203.0.113.0/24', destinationAddressPrefix: '*', access: 'Allow', priority: 300, direction: 'Inbound',
+    }, { updateIntervalInMs: 5 });
+    world.arm.clearRequestLog();
+    const results = await world.deliverInbox();
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(world.guardrailCalls()).toEqual([{ method: 'GET', path: expect.stringMatching(new RegExp(`/networkSecurityGroups/${vm.name}-nsg$`)), status: 200 }]);
+
+    world.arm.clearRequestLog();
+    await world.deliver(fixture<unknown[]>('azure/eventgrid-resource-write-success.eventgrid.json'));
+    await world.deliver(fixture<unknown[]>('azure/eventgrid-resource-delete-success.cloudevent.json'));
+    expect(world.arm.requests).toHaveLength(0);
+    expect(world.teams.cards).toHaveLength(0);
+  });
+
+  it('handles the same event delivered twice: no second delete, no second alert, no error', async () => {
+    const vm = await jitVm();
+    await barbara.request(vm.vmId, 22, '*');
+    await world.arm.events.idle();
+    const [event] = world.inbox.splice(0).filter((e) => (e.data as { operationName: string }).operationName.endsWith('networkSecurityGroups/write'));
+    await world.deliver(event);
+    await world.deliver(event);
+    expect(world.guardrailCalls().filter((c) => c.method === 'DELETE')).toHaveLength(1);
     expect(world.teams.cards).toHaveLength(1);
-    const text = JSON.stringify(world.teams.cards[0]!.body);
-    expect(text).toContain('barbara@contoso.com');
-    expect(text).toContain('debugging the login issue');
-    console.log(JSON.stringify(world.teams.cards[0]!.body, null, 1));
-    console.log(world.arm.requests.map((r) => `${r.method} ${r.path} ${r.status}`).join('\n'));
+    expect(wildcardRules(vm.nsgId)).toHaveLength(0);
+  });
+
+  it('understands CloudEvents 1.0 and one event per rule write', async () => {
+    const stopCollecting = world.collectEvents('CloudEventSchemaV1_0');
+    world.arm.options.jitWriteStyle = 'rule';
+    try {
+      const vm = await jitVm();
+      await barbara.request(vm.vmId, 3389, 'Internet');
+      await world.arm.events.idle();
+      const cloudEvents = world.inbox.filter((e) => e.specversion === '1.0');
+      world.inbox.length = 0;
+      expect(cloudEvents.some((e) => (e.data as { operationName: string }).operationName.endsWith('securityRules/write'))).toBe(true);
+      for (const event of cloudEvents) await world.deliver(event);
+      expect(rulesOf(vm.nsgId).filter((r) => r.properties.access === 'Allow')).toHaveLength(0);
+      expect(world.cardFacts()[0]![1]).toMatchObject({ Source: 'Internet', Ports: '3389', 'Action taken': 'removed' });
+    } finally {
+      stopCollecting();
+      world.arm.options.jitWriteStyle = 'nsg';
+    }
+  });
+
+  it('report mode deletes nothing and says "would remove"', async () => {
+    const vm = await jitVm();
+    await world.withSettings({ GUARDRAIL_MODE: 'report' }, async () => {
+      await barbara.request(vm.vmId, 22, '*');
+      await world.deliverInbox();
+    });
+    expect(world.guardrailCalls().filter((c) => c.method === 'DELETE')).toHaveLength(0);
+    expect(wildcardRules(vm.nsgId)).toHaveLength(1);
+    expect(world.cardFacts()[0]![1]).toMatchObject({ 'Action taken': 'would remove (report mode)', 'Requested by': 'barbara@contoso.com' });
+  });
+
+  it('respects an exemption tag still in force', async () => {
+    const vm = await jitVm({ 'jit-guardrail-exempt-until': '2999-01-01' });
+    await barbara.request(vm.vmId, 22, '*');
+    await world.deliverInbox();
+    expect(wildcardRules(vm.nsgId)).toHaveLength(1);
+    expect(world.teams.cards).toHaveLength(0);
+  });
+
+  it('still removes the rule when the JIT policy cannot be read, and says the requester is unknown', async () => {
+    const vm = await jitVm();
+    await barbara.request(vm.vmId, 22, '*');
+    world.arm.injectFault({ kind: 'status', status: 403 }, { path: '/providers/Microsoft.Security/jitNetworkAccessPolicies', method: 'GET' });
+    const results = await world.deliverInbox();
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(wildcardRules(vm.nsgId)).toHaveLength(0);
+    expect(world.cardFacts()[0]![1]!['Requested by']).toBe('unknown (JIT policy could not be read)');
+  });
+
+  it('treats a rule that vanished before the delete as already removed', async () => {
+    const vm = await jitVm();
+    await barbara.request(vm.vmId, 22, '*');
+    await world.arm.events.idle();
+    const ruleName = wildcardRules(vm.nsgId)[0]!.name;
+    // Someone else deletes the rule between the guard's read and its delete: ARM answers 204.
+    world.arm.injectFault({ kind: 'before', run: () => world.arm.state.removeRule(world.arm.getNsg(vm.nsgId)!, ruleName) }, { method: 'DELETE' });
+    const results = await world.deliverInbox();
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(world.guardrailCalls().find((c) => c.method === 'DELETE')?.status).toBe(204);
+    expect(world.cardFacts()[0]![1]).toMatchObject({ Rule: ruleName, 'Action taken': 'already removed' });
+  });
+
+  it('treats a 404 on delete as already removed', async () => {
+    const vm = await jitVm();
+    await barbara.request(vm.vmId, 22, '*');
+    world.arm.injectFault({ kind: 'status', status: 404, code: 'NotFound' }, { method: 'DELETE' });
+    const results = await world.deliverInbox();
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(world.cardFacts()[0]![1]).toMatchObject({ 'Action taken': 'already removed' });
   });
 });

@@ -10,5 +10,5 @@ export function adaptiveCardValidator() {
   ajv.addMetaSchema(draft06);
   // Draft-06 names the schema with `id`; Ajv 8 only reads `$id`. The copy in memory is renamed.
   const { id, ...schema } = fixture<Record<string, unknown>>('teams/adaptive-card-1.5.schema.json');
-  return ajv.compile({ ...schema, $id: id });
+  return ajv.compile({ ...schema, $id: String(id) });
 }

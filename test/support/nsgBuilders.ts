@@ -4,7 +4,7 @@ export interface RuleSpec {
   access?: string;
   direction?: string;
   source?: string;
-  sources?: string[];
+  sources?: readonly string[];
   port?: string;
   priority?: number;
   description?: string;

@@ -4,11 +4,19 @@ import { join } from 'node:path';
 import functions from '@azure/functions';
 import type { InvocationContext } from '@azure/functions';
 import { ArmEmulator, type ArmEmulatorOptions } from '../../sandbox/emulator/index.js';
+import { JitActor } from '../../sandbox/jitActor.js';
 import { TeamsSink } from '../../sandbox/teamsSink.js';
+import { guard } from '../../src/functions/guard.js';
+import { LOCAL_EMULATOR_TOKEN } from '../../src/adapters/armCredential.js';
+import { displayOf, emulatorCredential, principalFromToken, userPrincipal } from '../../sandbox/emulator/principal.js';
+import { NetworkManagementClient } from '@azure/arm-network';
 
 export const SUBSCRIPTION = '20ff7fc3-e762-44dd-bd96-b71116dcdc23';
 export const RESOURCE_GROUP = 'myRg1';
 export const LOCATION = 'westeurope';
+
+/** How the emulator logs the guardrail's local token. */
+export const GUARDRAIL_PRINCIPAL = displayOf(principalFromToken(LOCAL_EMULATOR_TOKEN));
 
 export interface CapturedLog {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
@@ -20,7 +28,10 @@ export class TestWorld {
   readonly arm: ArmEmulator;
   readonly teams = new TeamsSink();
   readonly logs: CapturedLog[] = [];
+  /** Every event the emulator published, in its delivery schema, not yet handed to the guard. */
+  readonly inbox: Record<string, unknown>[] = [];
   private caDir: string | undefined;
+  private savedEnv: NodeJS.ProcessEnv | undefined;
   env: Record<string, string> = {};
 
   constructor(options: ArmEmulatorOptions = {}) {
@@ -39,14 +50,83 @@ export class TestWorld {
       GUARDRAIL_LRO_POLL_INTERVAL_MS: '5',
       GUARDRAIL_ARM_RETRY_DELAY_MS: '5',
       GUARDRAIL_TEAMS_TIMEOUT_MS: '2000',
+      GUARDRAIL_TEAMS_RETRY_DELAY_MS: '5',
       ...settings,
     };
+    this.savedEnv = { ...process.env };
+    Object.assign(process.env, this.env);
     return this;
   }
 
   async stop(): Promise<void> {
     await Promise.all([this.arm.stop(), this.teams.stop()]);
     if (this.caDir) rmSync(this.caDir, { recursive: true, force: true });
+    if (this.savedEnv) process.env = this.savedEnv;
+  }
+
+  /** Collects published events instead of delivering them, so a test decides when the guard runs. */
+  collectEvents(schema: 'EventGridSchema' | 'CloudEventSchemaV1_0' = 'EventGridSchema'): () => void {
+    return this.arm.subscribe((event) => void this.inbox.push(event), schema);
+  }
+
+  /** Hands every collected event to the guard, as the Functions host would, one at a time. */
+  async deliverInbox(): Promise<PromiseSettledResult<void>[]> {
+    await this.arm.events.idle();
+    const events = this.inbox.splice(0);
+    const results: PromiseSettledResult<void>[] = [];
+    for (const event of events) {
+      results.push(await guard(event, this.context()).then(
+        (value) => ({ status: 'fulfilled' as const, value }),
+        (reason: unknown) => ({ status: 'rejected' as const, reason }),
+      ));
+    }
+    return results;
+  }
+
+  /** Runs the guard for one event with the current settings. */
+  deliver(event: unknown): Promise<void> {
+    return guard(event, this.context());
+  }
+
+  /** Sets app settings for the duration of `fn` (the runtime is rebuilt when settings change). */
+  async withSettings<T>(settings: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+    const previous = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, settings);
+    try {
+      return await fn();
+    } finally {
+      for (const [k, v] of Object.entries(previous)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }
+
+  /** ARM calls made by the guardrail (not by the people or JIT in the scenario). */
+  guardrailCalls(): { method: string; path: string; status: number }[] {
+    return this.arm.requests.filter((r) => r.principal === GUARDRAIL_PRINCIPAL).map(({ method, path, status }) => ({ method, path, status }));
+  }
+
+  /** An `@azure/arm-network` client acting as a person (for writes that are not JIT's). */
+  networkClientAs(upn: string): NetworkManagementClient {
+    return new NetworkManagementClient(emulatorCredential(userPrincipal(upn)), SUBSCRIPTION, {
+      endpoint: this.arm.url,
+      $host: this.arm.url,
+      tlsOptions: { ca: this.arm.ca },
+      retryOptions: { maxRetries: 0 },
+    });
+  }
+
+  /** Cards the Teams sink accepted, as fact title → value maps (one per rule section). */
+  cardFacts(): Record<string, string>[][] {
+    return this.teams.cards.map((card) => {
+      const content = (card.body as { attachments: { content: { body: { type: string; facts?: { title: string; value: string }[] }[] } }[] }).attachments[0]!.content;
+      return content.body.filter((e) => e.type === 'FactSet').map((e) => Object.fromEntries(e.facts!.map((f) => [f.title, f.value])));
+    });
+  }
+
+  actor(upn: string): JitActor {
+    return new JitActor({ armUrl: this.arm.url, ca: this.arm.ca, subscriptionId: SUBSCRIPTION, resourceGroup: RESOURCE_GROUP, location: LOCATION, upn });
   }
 
   /** An InvocationContext as the host would give, with its logs captured. */
@@ -64,9 +144,8 @@ export class TestWorld {
     });
   }
 
-  /** Seeds a VM with its NSG and a JIT policy over ports 22 and 3389 that allows any source. */
-  seedJitVm(name: string, options: { allowedSource?: string; rules?: unknown[] } = {}) {
-    const seeded = this.arm.seedVm({ subscriptionId: SUBSCRIPTION, resourceGroup: RESOURCE_GROUP, name, location: LOCATION, ...(options.rules ? { rules: options.rules } : {}) });
-    return seeded;
+  /** Seeds a VM with its own NSG in the test subscription. */
+  seedVm(name: string, options: { rules?: unknown[]; tags?: Record<string, string> } = {}) {
+    return this.arm.seedVm({ subscriptionId: SUBSCRIPTION, resourceGroup: RESOURCE_GROUP, name, location: LOCATION, ...options });
   }
 }
