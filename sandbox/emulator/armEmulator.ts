@@ -209,8 +209,9 @@ export class ArmEmulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
     const seq = ++this.seq;
-    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
-    // The SDK turns a leading `/` in a scope into `//`: ARM folds repeated slashes, and so do we.
+    // The SDK turns a leading `/` in a scope into `//`: ARM folds repeated slashes, and so do we
+    // (before parsing, or `//subscriptions/…` would read as a host name).
+    const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), 'https://127.0.0.1');
     const path = url.pathname.replace(/\/{2,}/g, '/');
     const method = (req.method ?? 'GET').toUpperCase();
     const principal = principalOf(req);
