@@ -25,7 +25,12 @@ export class JitActor {
   }
 
   /** Enables JIT on a VM: a policy over these ports, each allowing requests from `allowedSource`. */
-  async enable(vmId: string, ports: readonly number[], allowedSource = '*', policyName = 'default'): Promise<void> {
+  async enable(
+    vmId: string,
+    ports: readonly number[],
+    allowedSource = '*',
+    policyName = 'default',
+  ): Promise<void> {
     const { resourceGroup, location } = this.options;
     const existing = await this.policyVms(policyName);
     const others = existing.filter((vm) => vm.id.toLowerCase() !== vmId.toLowerCase());
@@ -35,7 +40,12 @@ export class JitActor {
         ...others,
         {
           id: vmId,
-          ports: ports.map((number) => ({ number, protocol: '*', allowedSourceAddressPrefix: allowedSource, maxRequestAccessDuration: 'PT3H' })),
+          ports: ports.map((number) => ({
+            number,
+            protocol: '*',
+            allowedSourceAddressPrefix: allowedSource,
+            maxRequestAccessDuration: 'PT3H',
+          })),
         },
       ],
     });
@@ -45,14 +55,29 @@ export class JitActor {
   async request(vmId: string, port: number, source: string, justification?: string, policyName = 'default') {
     const { resourceGroup, location } = this.options;
     return this.client.jitNetworkAccessPolicies.initiate(resourceGroup, location, policyName, {
-      virtualMachines: [{ id: vmId, ports: [{ number: port, allowedSourceAddressPrefix: source, endTimeUtc: new Date(Date.now() + 3_600_000) }] }],
+      virtualMachines: [
+        {
+          id: vmId,
+          ports: [
+            {
+              number: port,
+              allowedSourceAddressPrefix: source,
+              endTimeUtc: new Date(Date.now() + 3_600_000),
+            },
+          ],
+        },
+      ],
       ...(justification !== undefined ? { justification } : {}),
     });
   }
 
   private async policyVms(policyName: string) {
     try {
-      const policy = await this.client.jitNetworkAccessPolicies.get(this.options.resourceGroup, this.options.location, policyName);
+      const policy = await this.client.jitNetworkAccessPolicies.get(
+        this.options.resourceGroup,
+        this.options.location,
+        policyName,
+      );
       return policy.virtualMachines;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return [];

@@ -70,7 +70,10 @@ export class TeamsSink {
     const scripted = this.script.shift();
     if (scripted && 'hang' in scripted) return; // never answer; the client's timeout must end it
     if (scripted) {
-      res.writeHead(scripted.status, scripted.retryAfter !== undefined ? { 'Retry-After': scripted.retryAfter } : {});
+      res.writeHead(
+        scripted.status,
+        scripted.retryAfter !== undefined ? { 'Retry-After': scripted.retryAfter } : {},
+      );
       res.end();
       return;
     }

@@ -46,7 +46,9 @@ let cached: { key: string; runtime: Runtime } | undefined;
  * every invocation with a message naming it, before any Azure call) and the runtime is reused for
  * as long as the settings stay the same.
  */
-export function runtimeFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): Runtime {
+export function runtimeFromEnvironment(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Runtime {
   const key = JSON.stringify(SETTING_NAMES.map((name) => env[name] ?? null));
   if (cached?.key !== key) cached = { key, runtime: createRuntime(loadConfig(env)) };
   return cached.runtime;

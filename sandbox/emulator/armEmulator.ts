@@ -58,7 +58,12 @@ export class ArmEmulator {
   private readonly routes: Route[];
   private readonly buckets: TokenBuckets | undefined;
   private seq = 0;
-  options: Required<Omit<ArmEmulatorOptions, 'throttling' | 'tenantId'>>;
+  /** Live settings; tests may change them between requests. */
+  options: {
+    -readonly [K in keyof Omit<ArmEmulatorOptions, 'throttling' | 'tenantId'>]-?: NonNullable<
+      ArmEmulatorOptions[K]
+    >;
+  };
 
   constructor(options: ArmEmulatorOptions = {}) {
     this.options = {
@@ -69,16 +74,21 @@ export class ArmEmulator {
       jitWriteStyle: options.jitWriteStyle ?? 'nsg',
     };
     this.state = new ArmState(options.tenantId ?? guidFrom('tenant'));
-    this.buckets = options.throttling === false ? undefined : new TokenBuckets(options.throttling ?? ARM_LIMITS);
+    this.buckets =
+      options.throttling === false ? undefined : new TokenBuckets(options.throttling ?? ARM_LIMITS);
     const core: EmulatorCore = {
       state: this.state,
       events: this.events,
       baseUrl: () => this.url,
       pageSize: () => this.options.pageSize,
       retryAfterHeader: () => this.retryAfterHeader(),
-      startOperation: (ctx, subscriptionId, location, failure) => this.startOperation(ctx, subscriptionId, location, failure),
+      startOperation: (ctx, subscriptionId, location, failure) =>
+        this.startOperation(ctx, subscriptionId, location, failure),
     };
-    this.routes = [...networkRoutes(core), ...securityRoutes(core, { writeStyle: () => this.options.jitWriteStyle })];
+    this.routes = [
+      ...networkRoutes(core),
+      ...securityRoutes(core, { writeStyle: () => this.options.jitWriteStyle }),
+    ];
   }
 
   /** Base URL, e.g. `https://127.0.0.1:40123`. */
@@ -132,7 +142,9 @@ export class ArmEmulator {
     return this.requests.filter((r) => {
       if (filter.method && r.method !== filter.method.toUpperCase()) return false;
       if (filter.path === undefined) return true;
-      return typeof filter.path === 'string' ? r.path.toLowerCase().includes(filter.path.toLowerCase()) : filter.path.test(r.path);
+      return typeof filter.path === 'string'
+        ? r.path.toLowerCase().includes(filter.path.toLowerCase())
+        : filter.path.test(r.path);
     }).length;
   }
 
@@ -141,11 +153,23 @@ export class ArmEmulator {
   }
 
   /** Adds a VM with its own NSG (holding the usual default rules and any `rules` given). */
-  seedVm(spec: { subscriptionId: string; resourceGroup: string; name: string; location?: string; nsgName?: string; rules?: unknown[]; tags?: Record<string, string> }): SeededVm {
+  seedVm(spec: {
+    subscriptionId: string;
+    resourceGroup: string;
+    name: string;
+    location?: string;
+    nsgName?: string;
+    rules?: unknown[];
+    tags?: Record<string, string>;
+  }): SeededVm {
     const location = spec.location ?? 'westeurope';
     const id = nsgId(spec.subscriptionId, spec.resourceGroup, spec.nsgName ?? `${spec.name}-nsg`);
     if (!this.state.getNsg(id)) {
-      this.state.putNsg(id, { location, ...(spec.tags ? { tags: spec.tags } : {}), properties: { securityRules: spec.rules ?? [] } });
+      this.state.putNsg(id, {
+        location,
+        ...(spec.tags ? { tags: spec.tags } : {}),
+        properties: { securityRules: spec.rules ?? [] },
+      });
     }
     const vmId = `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${spec.name}`;
     this.state.vms.set(key(vmId), {
@@ -160,7 +184,10 @@ export class ArmEmulator {
   }
 
   /** Adds an NSG as ARM would return it (for example a recorded one), without events. */
-  seedNsg(id: string, body: { location?: string; tags?: Record<string, string>; properties?: { securityRules?: unknown[] } }): NsgJson {
+  seedNsg(
+    id: string,
+    body: { location?: string; tags?: Record<string, string>; properties?: { securityRules?: unknown[] } },
+  ): NsgJson {
     return this.state.putNsg(id, body);
   }
 
@@ -216,10 +243,19 @@ export class ArmEmulator {
     const method = (req.method ?? 'GET').toUpperCase();
     const principal = principalOf(req);
     const log = (status: number) =>
-      this.requests.push({ seq, method, path, query: url.search, status, principal: principal ? displayOf(principal) : 'anonymous', durationMs: Date.now() - started });
+      this.requests.push({
+        seq,
+        method,
+        path,
+        query: url.search,
+        status,
+        principal: principal ? displayOf(principal) : 'anonymous',
+        durationMs: Date.now() - started,
+      });
 
     const faults = this.faults.take(method, path);
-    const latency = this.options.latencyMs + faults.reduce((sum, f) => sum + (f.kind === 'latency' ? f.ms : 0), 0);
+    const latency =
+      this.options.latencyMs + faults.reduce((sum, f) => sum + (f.kind === 'latency' ? f.ms : 0), 0);
     const rawBody = await readBody(req);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
 
@@ -234,28 +270,58 @@ export class ArmEmulator {
     send(res, reply, req);
   }
 
-  private answer(method: string, path: string, url: URL, req: IncomingMessage, rawBody: string, principal: Principal | undefined, faults: Fault[]): Reply {
+  private answer(
+    method: string,
+    path: string,
+    url: URL,
+    req: IncomingMessage,
+    rawBody: string,
+    principal: Principal | undefined,
+    faults: Fault[],
+  ): Reply {
     if (!principal) {
-      return armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
+      return armError(
+        401,
+        'AuthenticationFailed',
+        "Authentication failed. The 'Authorization' header is missing.",
+      );
     }
     const forced = faults.find((f) => f.kind === 'status');
     if (forced?.kind === 'status') {
-      return armError(forced.status, forced.code ?? defaultCode(forced.status), forced.message ?? `Injected fault ${forced.status}.`, forced.retryAfter !== undefined ? { 'Retry-After': String(forced.retryAfter) } : undefined);
+      return armError(
+        forced.status,
+        forced.code ?? defaultCode(forced.status),
+        forced.message ?? `Injected fault ${forced.status}.`,
+        forced.retryAfter !== undefined ? { 'Retry-After': String(forced.retryAfter) } : undefined,
+      );
     }
     const match = this.match(method, path);
     if (!match) {
       return this.routes.some((r) => r.pattern.test(path))
         ? armError(405, 'MethodNotAllowed', `The requested method ${method} is not allowed for ${path}.`)
-        : armError(404, 'InvalidResourceType', `The resource type for '${path}' could not be found in the emulator.`);
+        : armError(
+            404,
+            'InvalidResourceType',
+            `The resource type for '${path}' could not be found in the emulator.`,
+          );
     }
     const apiVersion = url.searchParams.get('api-version');
     if (!apiVersion) {
-      return armError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      return armError(
+        400,
+        'MissingApiVersionParameter',
+        'The api-version query parameter (?api-version=) is required for all requests.',
+      );
     }
     if (this.buckets) {
       const admission = this.buckets.admit(principalKey(principal), match.route.kind);
       if (!admission.admitted) {
-        return armError(429, 'TooManyRequests', `The request is being throttled; retry after ${admission.retryAfterSeconds} seconds.`, { 'Retry-After': String(admission.retryAfterSeconds) });
+        return armError(
+          429,
+          'TooManyRequests',
+          `The request is being throttled; retry after ${admission.retryAfterSeconds} seconds.`,
+          { 'Retry-After': String(admission.retryAfterSeconds) },
+        );
       }
     }
     let body: unknown;
@@ -263,7 +329,11 @@ export class ArmEmulator {
       try {
         body = JSON.parse(rawBody);
       } catch {
-        return armError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+        return armError(
+          400,
+          'InvalidRequestContent',
+          'The request content was invalid and could not be deserialized.',
+        );
       }
     }
     const correlation = req.headers['x-ms-correlation-request-id'];
@@ -310,7 +380,10 @@ function send(res: ServerResponse, reply: Reply, req: IncomingMessage): void {
   const requestId = randomUUID();
   const headers: Record<string, string> = {
     'x-ms-request-id': requestId,
-    'x-ms-correlation-request-id': typeof req.headers['x-ms-correlation-request-id'] === 'string' ? req.headers['x-ms-correlation-request-id'] : requestId,
+    'x-ms-correlation-request-id':
+      typeof req.headers['x-ms-correlation-request-id'] === 'string'
+        ? req.headers['x-ms-correlation-request-id']
+        : requestId,
     'Cache-Control': 'no-cache',
     ...reply.headers,
   };
@@ -320,7 +393,11 @@ function send(res: ServerResponse, reply: Reply, req: IncomingMessage): void {
     return;
   }
   const text = JSON.stringify(reply.body);
-  res.writeHead(reply.status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) });
+  res.writeHead(reply.status, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(text)),
+  });
   res.end(text);
 }
 

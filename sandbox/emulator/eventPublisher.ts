@@ -62,7 +62,12 @@ export class EventPublisher {
         .then(() => subscription.deliver(event))
         .then(
           () => {
-            this.deliveries.push({ eventId: record.id, operationName: fact.operationName, ok: true, error: undefined });
+            this.deliveries.push({
+              eventId: record.id,
+              operationName: fact.operationName,
+              ok: true,
+              error: undefined,
+            });
           },
           (error: unknown) => {
             this.deliveries.push({
@@ -99,16 +104,28 @@ export function shapeEvent(
   schema: EventSchemaName,
 ): Record<string, unknown> {
   const { fact } = record;
-  const firstParty = fact.principal.kind === 'app' && fact.principal.objectId === SECURITY_RP_PRINCIPAL.objectId;
+  const firstParty =
+    fact.principal.kind === 'app' && fact.principal.objectId === SECURITY_RP_PRINCIPAL.objectId;
   // Real first-party writes were captured with PascalCase authorization keys and an empty httpRequest.
   const authorization = firstParty
-    ? { Scope: fact.resourceUri, Action: fact.operationName, Evidence: { Role: 'Security Resource Provider' } }
+    ? {
+        Scope: fact.resourceUri,
+        Action: fact.operationName,
+        Evidence: { Role: 'Security Resource Provider' },
+      }
     : { scope: fact.resourceUri, action: fact.operationName, evidence: { role: 'Subscription Admin' } };
   const data = {
     authorization,
     claims: claimsOf(fact.principal),
     correlationId: fact.correlationId,
-    httpRequest: firstParty ? {} : { clientRequestId: randomUUID(), clientIpAddress: '127.0.0.1', method: fact.httpMethod, url: fact.url },
+    httpRequest: firstParty
+      ? {}
+      : {
+          clientRequestId: randomUUID(),
+          clientIpAddress: '127.0.0.1',
+          method: fact.httpMethod,
+          url: fact.url,
+        },
     resourceProvider: fact.operationName.split('/')[0],
     resourceUri: fact.resourceUri,
     operationName: fact.operationName,
@@ -118,7 +135,15 @@ export function shapeEvent(
   };
   const topic = `/subscriptions/${fact.subscriptionId}`;
   if (schema === 'CloudEventSchemaV1_0') {
-    return { id: record.id, source: topic, subject: fact.resourceUri, type: fact.type, time: record.time, data, specversion: '1.0' };
+    return {
+      id: record.id,
+      source: topic,
+      subject: fact.resourceUri,
+      type: fact.type,
+      time: record.time,
+      data,
+      specversion: '1.0',
+    };
   }
   return {
     id: record.id,

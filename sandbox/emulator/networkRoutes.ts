@@ -1,8 +1,19 @@
 import type { ResourceEventType } from './eventPublisher.js';
-import { armError, decode, isRecord, page, route, type EmulatorCore, type RequestContext, type Reply, type Route } from './routing.js';
+import {
+  armError,
+  decode,
+  isRecord,
+  page,
+  route,
+  type EmulatorCore,
+  type RequestContext,
+  type Reply,
+  type Route,
+} from './routing.js';
 import { key, type NsgJson } from './state.js';
 
-const NSG_PATH = '/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Network/networkSecurityGroups/{nsg}';
+const NSG_PATH =
+  '/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Network/networkSecurityGroups/{nsg}';
 const NSG_WRITE = 'Microsoft.Network/networkSecurityGroups/write';
 const NSG_DELETE = 'Microsoft.Network/networkSecurityGroups/delete';
 const RULE_WRITE = 'Microsoft.Network/networkSecurityGroups/securityRules/write';
@@ -16,7 +27,13 @@ export function nsgId(subscriptionId: string, resourceGroup: string, name: strin
 export function networkRoutes(core: EmulatorCore): Route[] {
   const { state } = core;
 
-  const publish = (ctx: RequestContext, type: ResourceEventType, subscriptionId: string, resourceUri: string, operationName: string) =>
+  const publish = (
+    ctx: RequestContext,
+    type: ResourceEventType,
+    subscriptionId: string,
+    resourceUri: string,
+    operationName: string,
+  ) =>
     core.events.publish({
       type,
       subscriptionId,
@@ -36,24 +53,45 @@ export function networkRoutes(core: EmulatorCore): Route[] {
 
   const nsgNotFound = (params: readonly string[]): Reply => {
     const [, rg = '', nsg = ''] = params.map(decode);
-    return armError(404, 'ResourceNotFound', `The Resource 'Microsoft.Network/networkSecurityGroups/${nsg}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+    return armError(
+      404,
+      'ResourceNotFound',
+      `The Resource 'Microsoft.Network/networkSecurityGroups/${nsg}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+    );
   };
 
   const preconditionFails = (ctx: RequestContext, nsg: NsgJson | undefined): Reply | undefined => {
     const ifMatch = ctx.headers['if-match'];
     if (typeof ifMatch !== 'string' || ifMatch === '*') return undefined;
     if (nsg !== undefined && ifMatch === nsg.etag) return undefined;
-    return armError(412, 'PreconditionFailed', `Precondition failed: etag ${ifMatch} does not match the current etag.`);
+    return armError(
+      412,
+      'PreconditionFailed',
+      `Precondition failed: etag ${ifMatch} does not match the current etag.`,
+    );
   };
 
   const listNsgs = (filter: (nsg: NsgJson) => boolean) => [...state.nsgs.values()].filter(filter);
 
   return [
     route('GET', '/subscriptions/{s}/providers/Microsoft.Network/networkSecurityGroups', (ctx, [s = '']) =>
-      page(listNsgs((n) => key(n.id).startsWith(key(`/subscriptions/${decode(s)}/`))), ctx, core),
+      page(
+        listNsgs((n) => key(n.id).startsWith(key(`/subscriptions/${decode(s)}/`))),
+        ctx,
+        core,
+      ),
     ),
-    route('GET', '/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Network/networkSecurityGroups', (ctx, [s = '', rg = '']) =>
-      page(listNsgs((n) => key(n.id).startsWith(key(`/subscriptions/${decode(s)}/resourceGroups/${decode(rg)}/`))), ctx, core),
+    route(
+      'GET',
+      '/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Network/networkSecurityGroups',
+      (ctx, [s = '', rg = '']) =>
+        page(
+          listNsgs((n) =>
+            key(n.id).startsWith(key(`/subscriptions/${decode(s)}/resourceGroups/${decode(rg)}/`)),
+          ),
+          ctx,
+          core,
+        ),
     ),
     route('GET', NSG_PATH, (_ctx, params) => {
       const nsg = findNsg(params);
@@ -72,7 +110,11 @@ export function networkRoutes(core: EmulatorCore): Route[] {
       if (lroFailure) return { status: existing ? 200 : 201, body: existing ?? { id, name }, headers };
       const nsg = state.putNsg(id, ctx.body as Parameters<typeof state.putNsg>[1]);
       publish(ctx, 'Microsoft.Resources.ResourceWriteSuccess', s, id, NSG_WRITE);
-      return { status: existing ? 200 : 201, body: { ...nsg, properties: { ...nsg.properties, provisioningState: 'Updating' } }, headers };
+      return {
+        status: existing ? 200 : 201,
+        body: { ...nsg, properties: { ...nsg.properties, provisioningState: 'Updating' } },
+        headers,
+      };
     }),
     route('DELETE', NSG_PATH, (ctx, params) => {
       const [s = ''] = params.map(decode);
@@ -97,7 +139,9 @@ export function networkRoutes(core: EmulatorCore): Route[] {
       if (!nsg) return nsgNotFound(params);
       const name = decode(params[3] ?? '');
       const rule = nsg.properties.securityRules.find((r) => r.name.toLowerCase() === name.toLowerCase());
-      return rule ? { status: 200, body: rule, headers: { ETag: rule.etag } } : armError(404, 'NotFound', `Resource ${nsg.id}/securityRules/${name} not found.`);
+      return rule
+        ? { status: 200, body: rule, headers: { ETag: rule.etag } }
+        : armError(404, 'NotFound', `Resource ${nsg.id}/securityRules/${name} not found.`);
     }),
     route('PUT', `${NSG_PATH}/securityRules/{rule}`, (ctx, params) => {
       const nsg = findNsg(params);
@@ -113,7 +157,11 @@ export function networkRoutes(core: EmulatorCore): Route[] {
       if (lroFailure) return { status: 201, body: { id: `${nsg.id}/securityRules/${name}`, name }, headers };
       const { rule, created } = state.putRule(nsg, name, ctx.body as Record<string, unknown>);
       publish(ctx, 'Microsoft.Resources.ResourceWriteSuccess', s, rule.id, RULE_WRITE);
-      return { status: created ? 201 : 200, body: { ...rule, properties: { ...rule.properties, provisioningState: 'Updating' } }, headers };
+      return {
+        status: created ? 201 : 200,
+        body: { ...rule, properties: { ...rule.properties, provisioningState: 'Updating' } },
+        headers,
+      };
     }),
     route('DELETE', `${NSG_PATH}/securityRules/{rule}`, (ctx, params) => {
       const nsg = findNsg(params);
@@ -141,28 +189,48 @@ export function networkRoutes(core: EmulatorCore): Route[] {
       if (!nsg) return nsgNotFound(params);
       const name = decode(params[3] ?? '').toLowerCase();
       const rule = nsg.properties.defaultSecurityRules.find((r) => r.name.toLowerCase() === name);
-      return rule ? { status: 200, body: rule } : armError(404, 'NotFound', `Default rule ${name} not found.`);
+      return rule
+        ? { status: 200, body: rule }
+        : armError(404, 'NotFound', `Default rule ${name} not found.`);
     }),
-    route('GET', '/subscriptions/{s}/providers/Microsoft.Network/locations/{loc}/operations/{id}', (_ctx, [, , id = '']) => {
-      const poll = pollOperation(core, decode(id));
-      if (!poll) return armError(404, 'OperationNotFound', `Operation ${id} not found.`);
-      if (poll.running) return { status: 200, body: { status: 'InProgress' }, headers: core.retryAfterHeader() };
-      const { operation } = poll;
-      return {
-        status: 200,
-        body: operation.outcome === 'Succeeded' ? { status: 'Succeeded' } : { status: 'Failed', error: operation.error },
-      };
-    }),
-    route('GET', '/subscriptions/{s}/providers/Microsoft.Network/locations/{loc}/operationResults/{id}', (ctx, [, , id = '']) => {
-      const poll = pollOperation(core, decode(id));
-      if (!poll) return armError(404, 'OperationNotFound', `Operation ${id} not found.`);
-      if (poll.running) {
-        return { status: 202, headers: { Location: `${new URL(ctx.path, core.baseUrl())}?api-version=${ctx.apiVersion}`, ...core.retryAfterHeader() } };
-      }
-      const { operation } = poll;
-      if (operation.outcome === 'Failed') return { status: 400, body: { error: operation.error } };
-      return { status: 204 };
-    }),
+    route(
+      'GET',
+      '/subscriptions/{s}/providers/Microsoft.Network/locations/{loc}/operations/{id}',
+      (_ctx, [, , id = '']) => {
+        const poll = pollOperation(core, decode(id));
+        if (!poll) return armError(404, 'OperationNotFound', `Operation ${id} not found.`);
+        if (poll.running)
+          return { status: 200, body: { status: 'InProgress' }, headers: core.retryAfterHeader() };
+        const { operation } = poll;
+        return {
+          status: 200,
+          body:
+            operation.outcome === 'Succeeded'
+              ? { status: 'Succeeded' }
+              : { status: 'Failed', error: operation.error },
+        };
+      },
+    ),
+    route(
+      'GET',
+      '/subscriptions/{s}/providers/Microsoft.Network/locations/{loc}/operationResults/{id}',
+      (ctx, [, , id = '']) => {
+        const poll = pollOperation(core, decode(id));
+        if (!poll) return armError(404, 'OperationNotFound', `Operation ${id} not found.`);
+        if (poll.running) {
+          return {
+            status: 202,
+            headers: {
+              Location: `${new URL(ctx.path, core.baseUrl())}?api-version=${ctx.apiVersion}`,
+              ...core.retryAfterHeader(),
+            },
+          };
+        }
+        const { operation } = poll;
+        if (operation.outcome === 'Failed') return { status: 400, body: { error: operation.error } };
+        return { status: 204 };
+      },
+    ),
   ];
 }
 
@@ -180,7 +248,8 @@ function pollOperation(core: EmulatorCore, id: string) {
 const REQUIRED_RULE_PROPERTIES = ['protocol', 'access', 'direction', 'priority'] as const;
 
 function invalidRule(body: unknown): Reply | undefined {
-  if (!isRecord(body) || !isRecord(body.properties)) return armError(400, 'InvalidRequestFormat', 'Cannot parse the request: properties are required.');
+  if (!isRecord(body) || !isRecord(body.properties))
+    return armError(400, 'InvalidRequestFormat', 'Cannot parse the request: properties are required.');
   for (const property of REQUIRED_RULE_PROPERTIES) {
     if (body.properties[property] === undefined) {
       return armError(400, 'InvalidRequestFormat', `Security rule property ${property} is required.`);
@@ -188,7 +257,11 @@ function invalidRule(body: unknown): Reply | undefined {
   }
   const priority = Number(body.properties.priority);
   if (!Number.isInteger(priority) || priority < 100 || priority > 4096) {
-    return armError(400, 'SecurityRuleInvalidPriority', `Security rule has invalid Priority ${String(body.properties.priority)}. Value provided: ${String(body.properties.priority)} Allowed range 100-4096.`);
+    return armError(
+      400,
+      'SecurityRuleInvalidPriority',
+      `Security rule has invalid Priority ${String(body.properties.priority)}. Value provided: ${String(body.properties.priority)} Allowed range 100-4096.`,
+    );
   }
   return undefined;
 }

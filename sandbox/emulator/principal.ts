@@ -38,12 +38,19 @@ export function userPrincipal(upn: string, name = upn.split('@')[0] ?? upn): Pri
 export function principalFromToken(token: string): Principal {
   if (token.startsWith(TOKEN_PREFIX)) {
     try {
-      return JSON.parse(Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8')) as Principal;
+      return JSON.parse(
+        Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8'),
+      ) as Principal;
     } catch {
       // fall through: treat as an opaque application token
     }
   }
-  return { kind: 'app', appId: guidFrom(`app:${token}`), objectId: guidFrom(`sp:${token}`), name: 'application' };
+  return {
+    kind: 'app',
+    appId: guidFrom(`app:${token}`),
+    objectId: guidFrom(`sp:${token}`),
+    name: 'application',
+  };
 }
 
 export function principalKey(principal: Principal): string {

@@ -41,7 +41,12 @@ export interface EmulatorCore {
   /** `Retry-After` for answers that say "poll again"; empty when configured to 0 (the SDK ignores 0). */
   retryAfterHeader(): Record<string, string>;
   /** Starts a long-running operation; the returned headers point at the emulator itself. */
-  startOperation(ctx: RequestContext, subscriptionId: string, location: string, failure?: Fault): { operation: OperationRecord; headers: Record<string, string> };
+  startOperation(
+    ctx: RequestContext,
+    subscriptionId: string,
+    location: string,
+    failure?: Fault,
+  ): { operation: OperationRecord; headers: Record<string, string> };
 }
 
 export const SEGMENT = '([^/]+)';
@@ -51,7 +56,12 @@ export function route(method: string, template: string, handler: Handler): Route
   return { method, pattern, handler, kind: method === 'GET' ? 'reads' : 'writes' };
 }
 
-export function armError(status: number, code: string, message: string, headers?: Record<string, string>): Reply {
+export function armError(
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): Reply {
   return { status, body: { error: { code, message } }, ...(headers ? { headers } : {}) };
 }
 

@@ -1,9 +1,20 @@
 import { SECURITY_RP_PRINCIPAL, displayOf } from './principal.js';
-import { armError, decode, isRecord, page, route, type EmulatorCore, type RequestContext, type Reply, type Route } from './routing.js';
+import {
+  armError,
+  decode,
+  isRecord,
+  page,
+  route,
+  type EmulatorCore,
+  type RequestContext,
+  type Reply,
+  type Route,
+} from './routing.js';
 import { jitRuleName, key, type ArmJson, type NsgJson, type VmRecord } from './state.js';
 
 const POLICY_TYPE = 'Microsoft.Security/locations/jitNetworkAccessPolicies';
-const POLICY_PATH = '/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Security/locations/{loc}/jitNetworkAccessPolicies/{name}';
+const POLICY_PATH =
+  '/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Security/locations/{loc}/jitNetworkAccessPolicies/{name}';
 const DENY_PRIORITY_FROM = 1000;
 const ALLOW_PRIORITY_FROM = 100;
 
@@ -25,7 +36,12 @@ export interface JitEmulationOptions {
   readonly writeStyle: () => 'nsg' | 'rule';
 }
 
-export function policyId(subscriptionId: string, resourceGroup: string, location: string, name: string): string {
+export function policyId(
+  subscriptionId: string,
+  resourceGroup: string,
+  location: string,
+  name: string,
+): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Security/locations/${location}/jitNetworkAccessPolicies/${name}`;
 }
 
@@ -34,10 +50,19 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
   const { state } = core;
   const allPolicies = () => [...state.policies.values()];
   const under = (prefix: string, location?: string) =>
-    allPolicies().filter((p) => key(p.id).startsWith(key(prefix)) && (location === undefined || String(p.location).toLowerCase() === location.toLowerCase()));
+    allPolicies().filter(
+      (p) =>
+        key(p.id).startsWith(key(prefix)) &&
+        (location === undefined || String(p.location).toLowerCase() === location.toLowerCase()),
+    );
 
   /** JIT's own writes: the Security RP updates the NSG, and the topic sees its write(s). */
-  const publishJitWrite = (ctx: RequestContext, subscriptionId: string, nsg: NsgJson, ruleIds: readonly string[]) => {
+  const publishJitWrite = (
+    ctx: RequestContext,
+    subscriptionId: string,
+    nsg: NsgJson,
+    ruleIds: readonly string[],
+  ) => {
     const common = {
       type: 'Microsoft.Resources.ResourceWriteSuccess' as const,
       subscriptionId,
@@ -48,32 +73,54 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
     };
     if (options.writeStyle() === 'rule') {
       for (const id of ruleIds) {
-        core.events.publish({ ...common, resourceUri: id, operationName: 'Microsoft.Network/networkSecurityGroups/securityRules/write', url: `${core.baseUrl()}${id}` });
+        core.events.publish({
+          ...common,
+          resourceUri: id,
+          operationName: 'Microsoft.Network/networkSecurityGroups/securityRules/write',
+          url: `${core.baseUrl()}${id}`,
+        });
       }
       return;
     }
-    core.events.publish({ ...common, resourceUri: nsg.id, operationName: 'Microsoft.Network/networkSecurityGroups/write', url: `${core.baseUrl()}${nsg.id}` });
+    core.events.publish({
+      ...common,
+      resourceUri: nsg.id,
+      operationName: 'Microsoft.Network/networkSecurityGroups/write',
+      url: `${core.baseUrl()}${nsg.id}`,
+    });
   };
 
   const vmFor = (id: string): VmRecord | undefined => state.vms.get(key(id));
 
   return [
-    route('GET', '/subscriptions/{s}/providers/Microsoft.Security/jitNetworkAccessPolicies', (ctx, [s = '']) =>
-      page(under(`/subscriptions/${decode(s)}/`), ctx, core),
+    route(
+      'GET',
+      '/subscriptions/{s}/providers/Microsoft.Security/jitNetworkAccessPolicies',
+      (ctx, [s = '']) => page(under(`/subscriptions/${decode(s)}/`), ctx, core),
     ),
-    route('GET', '/subscriptions/{s}/providers/Microsoft.Security/locations/{loc}/jitNetworkAccessPolicies', (ctx, [s = '', loc = '']) =>
-      page(under(`/subscriptions/${decode(s)}/`, decode(loc)), ctx, core),
+    route(
+      'GET',
+      '/subscriptions/{s}/providers/Microsoft.Security/locations/{loc}/jitNetworkAccessPolicies',
+      (ctx, [s = '', loc = '']) => page(under(`/subscriptions/${decode(s)}/`, decode(loc)), ctx, core),
     ),
-    route('GET', '/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Security/jitNetworkAccessPolicies', (ctx, [s = '', rg = '']) =>
-      page(under(`/subscriptions/${decode(s)}/resourceGroups/${decode(rg)}/`), ctx, core),
+    route(
+      'GET',
+      '/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Security/jitNetworkAccessPolicies',
+      (ctx, [s = '', rg = '']) =>
+        page(under(`/subscriptions/${decode(s)}/resourceGroups/${decode(rg)}/`), ctx, core),
     ),
-    route('GET', '/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Security/locations/{loc}/jitNetworkAccessPolicies', (ctx, [s = '', rg = '', loc = '']) =>
-      page(under(`/subscriptions/${decode(s)}/resourceGroups/${decode(rg)}/`, decode(loc)), ctx, core),
+    route(
+      'GET',
+      '/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Security/locations/{loc}/jitNetworkAccessPolicies',
+      (ctx, [s = '', rg = '', loc = '']) =>
+        page(under(`/subscriptions/${decode(s)}/resourceGroups/${decode(rg)}/`, decode(loc)), ctx, core),
     ),
     route('GET', POLICY_PATH, (_ctx, params) => {
       const [s = '', rg = '', loc = '', name = ''] = params.map(decode);
       const policy = state.policies.get(key(policyId(s, rg, loc, name)));
-      return policy ? { status: 200, body: policy } : armError(404, 'NotFound', `JIT policy ${name} was not found.`);
+      return policy
+        ? { status: 200, body: policy }
+        : armError(404, 'NotFound', `JIT policy ${name} was not found.`);
     }),
     route('DELETE', POLICY_PATH, (_ctx, params) => {
       const [s = '', rg = '', loc = '', name = ''] = params.map(decode);
@@ -89,7 +136,8 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
       }
       const vms = body.properties.virtualMachines as PolicyVm[];
       for (const vm of vms) {
-        if (!vmFor(String(vm.id))) return armError(400, 'VirtualMachineNotFound', `Virtual machine ${String(vm.id)} was not found.`);
+        if (!vmFor(String(vm.id)))
+          return armError(400, 'VirtualMachineNotFound', `Virtual machine ${String(vm.id)} was not found.`);
         if (!Array.isArray(vm.ports) || vm.ports.some((p) => !Number.isInteger(p.number))) {
           return armError(400, 'InvalidInputJson', `Ports of ${vm.id} must have a number.`);
         }
@@ -116,7 +164,12 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
     route('POST', `${POLICY_PATH}/initiate`, (ctx, params) => initiate(ctx, params)),
   ];
 
-  function enableDenyRules(ctx: RequestContext, subscriptionId: string, policyName: string, vm: PolicyVm): void {
+  function enableDenyRules(
+    ctx: RequestContext,
+    subscriptionId: string,
+    policyName: string,
+    vm: PolicyVm,
+  ): void {
     const record = vmFor(vm.id);
     const nsg = record && state.getNsg(record.nsgId);
     if (!record || !nsg) return;
@@ -149,22 +202,46 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
     const policy = state.policies.get(key(policyId(s, rg, loc, name)));
     if (!policy) return armError(404, 'NotFound', `JIT policy ${name} was not found.`);
     const body = ctx.body;
-    if (!isRecord(body) || !Array.isArray(body.virtualMachines)) return armError(400, 'InvalidInputJson', 'virtualMachines is required.');
+    if (!isRecord(body) || !Array.isArray(body.virtualMachines))
+      return armError(400, 'InvalidInputJson', 'virtualMachines is required.');
     const policyVms = (policy.properties as { virtualMachines: PolicyVm[] }).virtualMachines;
-    const requested = body.virtualMachines as { id: string; ports: (PolicyPort & { endTimeUtc?: string })[] }[];
+    const requested = body.virtualMachines as {
+      id: string;
+      ports: (PolicyPort & { endTimeUtc?: string })[];
+    }[];
     // Validate everything first: JIT writes nothing when any part of the request is refused.
     for (const vm of requested) {
       const allowed = policyVms.find((p) => key(p.id) === key(String(vm.id)));
-      if (!allowed || !vmFor(vm.id)) return armError(400, 'VirtualMachineNotInPolicy', `VM ${String(vm.id)} is not protected by policy ${name}.`);
+      if (!allowed || !vmFor(vm.id))
+        return armError(
+          400,
+          'VirtualMachineNotInPolicy',
+          `VM ${String(vm.id)} is not protected by policy ${name}.`,
+        );
       for (const port of vm.ports ?? []) {
         const rule = allowed.ports.find((p) => p.number === port.number);
-        if (!rule) return armError(400, 'PortNotInPolicy', `Port ${port.number} of ${vm.id} is not in policy ${name}.`);
+        if (!rule)
+          return armError(
+            400,
+            'PortNotInPolicy',
+            `Port ${port.number} of ${vm.id} is not in policy ${name}.`,
+          );
         const sources = sourcesOf(port);
-        if (sources.length === 0) return armError(400, 'InvalidInputJson', `Port ${port.number}: allowedSourceAddressPrefix is required.`);
-        if (!port.endTimeUtc) return armError(400, 'InvalidInputJson', `Port ${port.number}: endTimeUtc is required.`);
+        if (sources.length === 0)
+          return armError(
+            400,
+            'InvalidInputJson',
+            `Port ${port.number}: allowedSourceAddressPrefix is required.`,
+          );
+        if (!port.endTimeUtc)
+          return armError(400, 'InvalidInputJson', `Port ${port.number}: endTimeUtc is required.`);
         const permitted = sourcesOf(rule);
         if (!permitted.includes('*') && !sources.every((src) => permitted.includes(src))) {
-          return armError(400, 'SourceNotAllowed', `Source ${sources.join(',')} is not allowed for port ${port.number} by policy ${name}.`);
+          return armError(
+            400,
+            'SourceNotAllowed',
+            `Source ${sources.join(',')} is not allowed for port ${port.number} by policy ${name}.`,
+          );
         }
       }
     }
@@ -184,7 +261,9 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
               protocol: '*',
               sourcePortRange: '*',
               destinationPortRange: String(port.number),
-              ...(sources.length === 1 ? { sourceAddressPrefix: sources[0] } : { sourceAddressPrefixes: sources }),
+              ...(sources.length === 1
+                ? { sourceAddressPrefix: sources[0] }
+                : { sourceAddressPrefixes: sources }),
               destinationAddressPrefix: '*',
               access: 'Allow',
               priority: state.freePriority(nsg, ALLOW_PRIORITY_FROM),
@@ -195,7 +274,9 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
         }
         ports.push({
           number: port.number,
-          ...(sources.length === 1 ? { allowedSourceAddressPrefix: sources[0] } : { allowedSourceAddressPrefixes: sources }),
+          ...(sources.length === 1
+            ? { allowedSourceAddressPrefix: sources[0] }
+            : { allowedSourceAddressPrefixes: sources }),
           endTimeUtc: port.endTimeUtc,
           status: 'Initiated',
           statusReason: 'UserRequested',
@@ -206,7 +287,12 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
     }
     const requestor = ctx.principal.kind === 'user' ? ctx.principal.upn : displayOf(ctx.principal);
     const justification = typeof body.justification === 'string' ? body.justification : undefined;
-    const request = { virtualMachines: requestVms, startTimeUtc, requestor, ...(justification ? { justification } : {}) };
+    const request = {
+      virtualMachines: requestVms,
+      startTimeUtc,
+      requestor,
+      ...(justification ? { justification } : {}),
+    };
     (policy.properties as { requests: unknown[] }).requests.push(request);
     core.events.publish({
       type: 'Microsoft.Resources.ResourceActionSuccess',
@@ -221,13 +307,17 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
     });
     const answer = {
       ...request,
-      virtualMachines: requestVms.map((vm) => ({ ...vm, ports: vm.ports.map((p) => ({ ...p, status: 'Initiating' })) })),
+      virtualMachines: requestVms.map((vm) => ({
+        ...vm,
+        ports: vm.ports.map((p) => ({ ...p, status: 'Initiating' })),
+      })),
     };
     return { status: 202, body: answer };
   }
 }
 
 function sourcesOf(port: PolicyPort): string[] {
-  if (port.allowedSourceAddressPrefixes && port.allowedSourceAddressPrefixes.length > 0) return [...port.allowedSourceAddressPrefixes];
+  if (port.allowedSourceAddressPrefixes && port.allowedSourceAddressPrefixes.length > 0)
+    return [...port.allowedSourceAddressPrefixes];
   return port.allowedSourceAddressPrefix ? [port.allowedSourceAddressPrefix] : [];
 }

@@ -14,7 +14,10 @@ export interface NsgJson extends ArmJson {
   type: string;
   location: string;
   tags?: Record<string, string>;
-  properties: Record<string, unknown> & { securityRules: SecurityRuleJson[]; defaultSecurityRules: SecurityRuleJson[] };
+  properties: Record<string, unknown> & {
+    securityRules: SecurityRuleJson[];
+    defaultSecurityRules: SecurityRuleJson[];
+  };
 }
 
 export interface VmRecord {
@@ -53,7 +56,10 @@ export class ArmState {
 
   constructor(readonly tenantId: string) {}
 
-  putNsg(id: string, body: { location?: string; tags?: Record<string, string>; properties?: { securityRules?: unknown[] } }): NsgJson {
+  putNsg(
+    id: string,
+    body: { location?: string; tags?: Record<string, string>; properties?: { securityRules?: unknown[] } },
+  ): NsgJson {
     const existing = this.nsgs.get(key(id));
     const name = id.split('/').pop() ?? '';
     const etag = newEtag();
@@ -67,7 +73,9 @@ export class ArmState {
       properties: {
         provisioningState: 'Succeeded',
         resourceGuid: (existing?.properties.resourceGuid as string | undefined) ?? randomUUID(),
-        securityRules: (body.properties?.securityRules ?? []).map((rule) => this.toRule(id, rule as Record<string, unknown>, etag)),
+        securityRules: (body.properties?.securityRules ?? []).map((rule) =>
+          this.toRule(id, rule as Record<string, unknown>, etag),
+        ),
         defaultSecurityRules: existing?.properties.defaultSecurityRules ?? defaultRules(id, etag),
       },
     };
@@ -86,7 +94,11 @@ export class ArmState {
     for (const rule of nsg.properties.defaultSecurityRules) rule.etag = nsg.etag;
   }
 
-  putRule(nsg: NsgJson, name: string, body: Record<string, unknown>): { rule: SecurityRuleJson; created: boolean } {
+  putRule(
+    nsg: NsgJson,
+    name: string,
+    body: Record<string, unknown>,
+  ): { rule: SecurityRuleJson; created: boolean } {
     const rules = nsg.properties.securityRules;
     const index = rules.findIndex((r) => r.name.toLowerCase() === name.toLowerCase());
     const rule = this.toRule(nsg.id, { ...body, name }, nsg.etag);
@@ -140,7 +152,15 @@ export function jitRuleName(kind: 'allow' | 'deny'): string {
 }
 
 function defaultRules(nsgId: string, etag: string): SecurityRuleJson[] {
-  const rule = (name: string, priority: number, direction: string, access: string, src: string, dst: string, description: string): SecurityRuleJson => ({
+  const rule = (
+    name: string,
+    priority: number,
+    direction: string,
+    access: string,
+    src: string,
+    dst: string,
+    description: string,
+  ): SecurityRuleJson => ({
     name,
     id: `${nsgId}/defaultSecurityRules/${name}`,
     etag,
@@ -163,11 +183,43 @@ function defaultRules(nsgId: string, etag: string): SecurityRuleJson[] {
     },
   });
   return [
-    rule('AllowVnetInBound', 65000, 'Inbound', 'Allow', 'VirtualNetwork', 'VirtualNetwork', 'Allow inbound traffic from all VMs in VNET'),
-    rule('AllowAzureLoadBalancerInBound', 65001, 'Inbound', 'Allow', 'AzureLoadBalancer', '*', 'Allow inbound traffic from azure load balancer'),
+    rule(
+      'AllowVnetInBound',
+      65000,
+      'Inbound',
+      'Allow',
+      'VirtualNetwork',
+      'VirtualNetwork',
+      'Allow inbound traffic from all VMs in VNET',
+    ),
+    rule(
+      'AllowAzureLoadBalancerInBound',
+      65001,
+      'Inbound',
+      'Allow',
+      'AzureLoadBalancer',
+      '*',
+      'Allow inbound traffic from azure load balancer',
+    ),
     rule('DenyAllInBound', 65500, 'Inbound', 'Deny', '*', '*', 'Deny all inbound traffic'),
-    rule('AllowVnetOutBound', 65000, 'Outbound', 'Allow', 'VirtualNetwork', 'VirtualNetwork', 'Allow outbound traffic from all VMs to all VMs in VNET'),
-    rule('AllowInternetOutBound', 65001, 'Outbound', 'Allow', '*', 'Internet', 'Allow outbound traffic from all VMs to Internet'),
+    rule(
+      'AllowVnetOutBound',
+      65000,
+      'Outbound',
+      'Allow',
+      'VirtualNetwork',
+      'VirtualNetwork',
+      'Allow outbound traffic from all VMs to all VMs in VNET',
+    ),
+    rule(
+      'AllowInternetOutBound',
+      65001,
+      'Outbound',
+      'Allow',
+      '*',
+      'Internet',
+      'Allow outbound traffic from all VMs to Internet',
+    ),
     rule('DenyAllOutBound', 65500, 'Outbound', 'Deny', '*', '*', 'Deny all outbound traffic'),
   ];
 }

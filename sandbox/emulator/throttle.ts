@@ -14,7 +14,9 @@ interface Bucket {
   updatedAt: number;
 }
 
-export type Admission = { readonly admitted: true; readonly remaining: number } | { readonly admitted: false; readonly retryAfterSeconds: number };
+export type Admission =
+  | { readonly admitted: true; readonly remaining: number }
+  | { readonly admitted: false; readonly retryAfterSeconds: number };
 
 /** Token buckets keyed by principal and kind of call, as ARM throttles. */
 export class TokenBuckets {
@@ -30,13 +32,19 @@ export class TokenBuckets {
     const key = `${principal}|${kind}`;
     const now = this.clock();
     const bucket = this.buckets.get(key) ?? { tokens: limits.capacity, updatedAt: now };
-    bucket.tokens = Math.min(limits.capacity, bucket.tokens + ((now - bucket.updatedAt) / 1000) * limits.refillPerSecond);
+    bucket.tokens = Math.min(
+      limits.capacity,
+      bucket.tokens + ((now - bucket.updatedAt) / 1000) * limits.refillPerSecond,
+    );
     bucket.updatedAt = now;
     this.buckets.set(key, bucket);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return { admitted: true, remaining: Math.floor(bucket.tokens) };
     }
-    return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / limits.refillPerSecond)) };
+    return {
+      admitted: false,
+      retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / limits.refillPerSecond)),
+    };
   }
 }

@@ -1,6 +1,7 @@
 import { RestError } from '@azure/core-rest-pipeline';
 
-export type ArmFailureKind = 'permission-denied' | 'conflict' | 'throttled' | 'server-error' | 'operation-failed' | 'network' | 'other';
+export type ArmFailureKind =
+  'permission-denied' | 'conflict' | 'throttled' | 'server-error' | 'operation-failed' | 'network' | 'other';
 
 /** An ARM call that did not do what the guardrail needed; the message names subscription, NSG and rule. */
 export class ArmCallError extends Error {
@@ -43,7 +44,12 @@ export function toArmCallError(operation: string, target: string, error: unknown
   else if (status === 429) kind = 'throttled';
   else if (status !== undefined && status >= 500) kind = 'server-error';
   else if (status === undefined && error instanceof RestError) kind = 'network';
-  else if (status === undefined && error instanceof Error && /long-running operation has failed|polling was unsuccessful/i.test(error.message)) kind = 'operation-failed';
+  else if (
+    status === undefined &&
+    error instanceof Error &&
+    /long-running operation has failed|polling was unsuccessful/i.test(error.message)
+  )
+    kind = 'operation-failed';
   else kind = status === undefined ? 'network' : 'other';
   return new ArmCallError(operation, target, kind, status, code, { cause: error });
 }

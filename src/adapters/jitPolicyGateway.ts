@@ -10,7 +10,10 @@ export interface JitPolicyGateway {
   listPolicies(subscriptionId: string): Promise<JitPolicyLike[]>;
 }
 
-export function createJitPolicyGateway(config: GuardrailConfig, credential: TokenCredential): JitPolicyGateway {
+export function createJitPolicyGateway(
+  config: GuardrailConfig,
+  credential: TokenCredential,
+): JitPolicyGateway {
   const clients = new Map<string, SecurityCenter>();
   return {
     async listPolicies(subscriptionId) {

@@ -54,7 +54,9 @@ export function createNsgGateway(config: GuardrailConfig, credential: TokenCrede
           ref.nsgName,
           ruleName,
           {
-            ...(config.arm.lroPollIntervalMs !== undefined ? { updateIntervalInMs: config.arm.lroPollIntervalMs } : {}),
+            ...(config.arm.lroPollIntervalMs !== undefined
+              ? { updateIntervalInMs: config.arm.lroPollIntervalMs }
+              : {}),
             onResponse: (response: FullOperationResponse) => {
               status ??= response.status;
             },

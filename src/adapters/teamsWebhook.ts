@@ -52,7 +52,11 @@ export function createTeamsSender(options: TeamsSenderOptions): TeamsSender {
       const body = JSON.stringify(message);
       const size = Buffer.byteLength(body);
       if (size > TEAMS_MAX_BODY_BYTES) {
-        throw new TeamsDeliveryError(`alert body is ${size} bytes, over the Teams limit of ${TEAMS_MAX_BODY_BYTES}`, 0, undefined);
+        throw new TeamsDeliveryError(
+          `alert body is ${size} bytes, over the Teams limit of ${TEAMS_MAX_BODY_BYTES}`,
+          0,
+          undefined,
+        );
       }
       let last: Attempt | undefined;
       for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
@@ -60,13 +64,21 @@ export function createTeamsSender(options: TeamsSenderOptions): TeamsSender {
         if (last.status !== undefined && last.status >= 200 && last.status < 300) return;
         const retryable = last.status === undefined || last.status === 429 || last.status >= 500;
         if (!retryable) {
-          throw new TeamsDeliveryError(`Teams webhook refused the alert: ${last.problem}`, attempt, last.status);
+          throw new TeamsDeliveryError(
+            `Teams webhook refused the alert: ${last.problem}`,
+            attempt,
+            last.status,
+          );
         }
         if (attempt === options.maxAttempts) break;
         const backoff = Math.min(baseDelayMs * 2 ** (attempt - 1), 30_000);
         const wait = last.retryAfterMs ?? backoff;
         if (wait > maxRetryAfterMs) {
-          throw new TeamsDeliveryError(`Teams asked to wait ${wait} ms (${last.problem}); giving up for now`, attempt, last.status);
+          throw new TeamsDeliveryError(
+            `Teams asked to wait ${wait} ms (${last.problem}); giving up for now`,
+            attempt,
+            last.status,
+          );
         }
         await sleep(wait);
       }
@@ -91,7 +103,10 @@ function post(url: URL, body: string, timeoutMs: number): Promise<Attempt> {
     };
     const req = send(
       url,
-      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res: IncomingMessage) => {
         res.resume();
         res.on('end', () =>
@@ -101,7 +116,9 @@ function post(url: URL, body: string, timeoutMs: number): Promise<Attempt> {
             problem: `HTTP ${res.statusCode}`,
           }),
         );
-        res.on('error', (error) => finish({ status: undefined, retryAfterMs: undefined, problem: `response error: ${error.message}` }));
+        res.on('error', (error) =>
+          finish({ status: undefined, retryAfterMs: undefined, problem: `response error: ${error.message}` }),
+        );
       },
     );
     const timer = setTimeout(() => {
@@ -110,7 +127,11 @@ function post(url: URL, body: string, timeoutMs: number): Promise<Attempt> {
     }, timeoutMs);
     // Node's messages for connection errors name host and port but never the path or query (the signature).
     req.on('error', (error: NodeJS.ErrnoException) =>
-      finish({ status: undefined, retryAfterMs: undefined, problem: `network error ${error.code ?? error.message}` }),
+      finish({
+        status: undefined,
+        retryAfterMs: undefined,
+        problem: `network error ${error.code ?? error.message}`,
+      }),
     );
     req.end(body);
   });

@@ -8,7 +8,10 @@ Commands:
 
 Run 'jit-guardrail <command> --help' for a command's options.`;
 
-const COMMANDS: Record<string, { help: string; run: (args: readonly string[], io: CommandIo) => Promise<number> }> = {
+const COMMANDS: Record<
+  string,
+  { help: string; run: (args: readonly string[], io: CommandIo) => Promise<number> }
+> = {
   evaluate: { help: EVALUATE_HELP, run: evaluateCommand },
 };
 

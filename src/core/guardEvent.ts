@@ -33,8 +33,14 @@ export type GuardOutcome =
 
 /** Some wildcard rules are still in place; Event Grid must redeliver so the removal is retried. */
 export class RemediationFailedError extends Error {
-  constructor(readonly failures: readonly ArmCallError[], options?: { cause?: unknown }) {
-    super(`could not remove ${failures.length} wildcard JIT rule(s): ${failures.map((f) => f.message).join('; ')}`, options);
+  constructor(
+    readonly failures: readonly ArmCallError[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `could not remove ${failures.length} wildcard JIT rule(s): ${failures.map((f) => f.message).join('; ')}`,
+      options,
+    );
     this.name = 'RemediationFailedError';
   }
 }
@@ -96,7 +102,11 @@ export async function guardEvent(delivered: unknown, deps: GuardDeps): Promise<G
       permissionProblem: permissionDenied?.message,
     };
     const key = `${event.eventId}|${nsgResourceId(ref).toLowerCase()}|${alerted.map((f) => `${f.ruleName}:${f.action}`).join(',')}`;
-    await deps.outbox.enqueue({ key, eventId: event.eventId, message: toTeamsMessage(buildAlertCard(alert, deps.portalUrl)) });
+    await deps.outbox.enqueue({
+      key,
+      eventId: event.eventId,
+      message: toTeamsMessage(buildAlertCard(alert, deps.portalUrl)),
+    });
   }
   try {
     await sendUnsentAlerts(event.eventId, deps);
@@ -126,8 +136,14 @@ async function removeRules(ref: NsgRef, rules: readonly SecurityRuleDocument[], 
     }
     try {
       const result = await deps.nsgs.deleteRule(ref, rule.name);
-      deps.log.info(`${result === 'deleted' ? 'removed' : 'already removed'}: ${rule.name} from ${nsgResourceId(ref)}`);
-      removals.push({ rule, action: result === 'deleted' ? 'removed' : 'already-removed', failure: undefined });
+      deps.log.info(
+        `${result === 'deleted' ? 'removed' : 'already removed'}: ${rule.name} from ${nsgResourceId(ref)}`,
+      );
+      removals.push({
+        rule,
+        action: result === 'deleted' ? 'removed' : 'already-removed',
+        failure: undefined,
+      });
     } catch (error) {
       if (!(error instanceof ArmCallError)) throw error;
       deps.log.error(error.message);
@@ -138,7 +154,10 @@ async function removeRules(ref: NsgRef, rules: readonly SecurityRuleDocument[], 
   return { removals, failures };
 }
 
-async function readJitPolicies(subscriptionId: string, deps: GuardDeps): Promise<{ policies: JitPolicyLike[]; problem: string | undefined }> {
+async function readJitPolicies(
+  subscriptionId: string,
+  deps: GuardDeps,
+): Promise<{ policies: JitPolicyLike[]; problem: string | undefined }> {
   try {
     return { policies: await deps.jitPolicies.listPolicies(subscriptionId), problem: undefined };
   } catch (error) {
@@ -155,14 +174,19 @@ function explain(removal: Removal, policies: readonly JitPolicyLike[]): RuleFind
   const ports = destinationPortsOf(rule);
   const sources = sourcePrefixesOf(rule);
   const request =
-    vmName === undefined ? undefined : findJitRequest(policies, { vmName, ports: singlePortsOf(ports), sources });
+    vmName === undefined
+      ? undefined
+      : findJitRequest(policies, { vmName, ports: singlePortsOf(ports), sources });
   return {
     ruleName: rule.name,
     vmName,
     ports,
     sources,
     action: removal.action,
-    failure: removal.failure === undefined ? undefined : `${removal.failure.kind}${removal.failure.statusCode ? ` (HTTP ${removal.failure.statusCode})` : ''}`,
+    failure:
+      removal.failure === undefined
+        ? undefined
+        : `${removal.failure.kind}${removal.failure.statusCode ? ` (HTTP ${removal.failure.statusCode})` : ''}`,
     request,
   };
 }
@@ -178,4 +202,3 @@ async function sendUnsentAlerts(eventId: string, deps: GuardDeps): Promise<void>
     deps.log.info(`alert sent to Teams for event ${eventId}`);
   }
 }
-

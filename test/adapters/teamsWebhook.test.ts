@@ -5,14 +5,26 @@ import { TeamsSink } from '../../sandbox/teamsSink.js';
 
 const message: TeamsMessage = {
   type: 'message',
-  attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', $schema: 'x', version: '1.5', body: [], actions: [] } }],
+  attachments: [
+    {
+      contentType: 'application/vnd.microsoft.card.adaptive',
+      content: { type: 'AdaptiveCard', $schema: 'x', version: '1.5', body: [], actions: [] },
+    },
+  ],
 };
 
 describe('Teams webhook sender', () => {
   const sink = new TeamsSink();
   const waits: number[] = [];
   const sender = (overrides: Partial<Parameters<typeof createTeamsSender>[0]> = {}) =>
-    createTeamsSender({ url: sink.url, maxAttempts: 4, timeoutMs: 300, baseDelayMs: 10, sleep: async (ms) => void waits.push(ms), ...overrides });
+    createTeamsSender({
+      url: sink.url,
+      maxAttempts: 4,
+      timeoutMs: 300,
+      baseDelayMs: 10,
+      sleep: async (ms) => void waits.push(ms),
+      ...overrides,
+    });
 
   beforeAll(async () => {
     await sink.start();
@@ -49,7 +61,9 @@ describe('Teams webhook sender', () => {
 
   it('fails after the last attempt, without the URL or its signature in the error', async () => {
     sink.answerNext({ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 });
-    const error = await sender().send(message).catch((e: unknown) => e);
+    const error = await sender()
+      .send(message)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TeamsDeliveryError);
     expect((error as TeamsDeliveryError).attempts).toBe(4);
     expect(String((error as Error).message)).not.toContain('sig=');
@@ -65,11 +79,24 @@ describe('Teams webhook sender', () => {
 
   it('gives up at once when Teams asks to wait longer than allowed', async () => {
     sink.answerNext({ status: 429, retryAfter: '3600' });
-    await expect(sender({ maxRetryAfterMs: 60_000 }).send(message)).rejects.toThrow(/asked to wait 3600000 ms/);
+    await expect(sender({ maxRetryAfterMs: 60_000 }).send(message)).rejects.toThrow(
+      /asked to wait 3600000 ms/,
+    );
   });
 
   it('refuses a body over 28 KB before sending', async () => {
-    const big = { ...message, attachments: [{ ...message.attachments[0]!, content: { ...message.attachments[0]!.content, body: [{ type: 'TextBlock' as const, text: 'x'.repeat(30_000), wrap: true as const }] } }] };
+    const big = {
+      ...message,
+      attachments: [
+        {
+          ...message.attachments[0]!,
+          content: {
+            ...message.attachments[0]!.content,
+            body: [{ type: 'TextBlock' as const, text: 'x'.repeat(30_000), wrap: true as const }],
+          },
+        },
+      ],
+    };
     await expect(sender().send(big)).rejects.toThrow(/over the Teams limit/);
     expect(sink.attempts).toBe(0);
   });
@@ -79,7 +106,9 @@ describe('Teams webhook sender', () => {
     await closed.start();
     const url = closed.url;
     await closed.stop();
-    await expect(createTeamsSender({ url, maxAttempts: 2, timeoutMs: 300, baseDelayMs: 1 }).send(message)).rejects.toThrow(/network error ECONNREFUSED/);
+    await expect(
+      createTeamsSender({ url, maxAttempts: 2, timeoutMs: 300, baseDelayMs: 1 }).send(message),
+    ).rejects.toThrow(/network error ECONNREFUSED/);
   });
 });
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/settings.js';
 
-const WEBHOOK = 'https://prod-12.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=SECRET-SIGNATURE';
+const WEBHOOK =
+  'https://prod-12.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=SECRET-SIGNATURE';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -21,7 +22,13 @@ describe('loadConfig', () => {
     const config = loadConfig({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK });
     expect(config).toMatchObject({
       mode: 'enforce',
-      arm: { endpoint: 'https://management.azure.com', ca: undefined, isLoopback: false, maxRetries: 3, lroPollIntervalMs: undefined },
+      arm: {
+        endpoint: 'https://management.azure.com',
+        ca: undefined,
+        isLoopback: false,
+        maxRetries: 3,
+        lroPollIntervalMs: undefined,
+      },
       teams: { maxAttempts: 5, timeoutMs: 10_000 },
       portalUrl: 'https://portal.azure.com',
       managedIdentityClientId: undefined,
@@ -48,7 +55,13 @@ describe('loadConfig', () => {
     });
     expect(config).toMatchObject({
       mode: 'report',
-      arm: { endpoint: 'https://127.0.0.1:8443', isLoopback: true, maxRetries: 0, retryDelayMs: 10, lroPollIntervalMs: 50 },
+      arm: {
+        endpoint: 'https://127.0.0.1:8443',
+        isLoopback: true,
+        maxRetries: 0,
+        retryDelayMs: 10,
+        lroPollIntervalMs: 50,
+      },
       managedIdentityClientId: '11111111-2222-3333-4444-555555555555',
       teams: { maxAttempts: 2, timeoutMs: 500 },
       portalUrl: 'https://portal.azure.us',
@@ -78,19 +91,25 @@ describe('loadConfig', () => {
     const problems = problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK.replace('https:', 'http:') });
     expect(problems).toEqual([expect.stringMatching(/^GUARDRAIL_TEAMS_WEBHOOK_URL: must use https/)]);
     expect(problems.join(' ')).not.toContain('SECRET-SIGNATURE');
-    expect(problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: 'not a url' })).toEqual([expect.stringMatching(/must be an absolute URL/)]);
+    expect(problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: 'not a url' })).toEqual([
+      expect.stringMatching(/must be an absolute URL/),
+    ]);
   });
 
   it('treats empty settings as unset', () => {
-    expect(loadConfig({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_MODE: '', AZURE_CLIENT_ID: '' }).mode).toBe('enforce');
+    expect(
+      loadConfig({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_MODE: '', AZURE_CLIENT_ID: '' }).mode,
+    ).toBe('enforce');
   });
 
   it('says when the CA file cannot be read or holds no certificate', () => {
-    expect(problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_ARM_CA_FILE: '/nonexistent/ca.pem' })).toEqual([
-      "GUARDRAIL_ARM_CA_FILE: cannot read '/nonexistent/ca.pem' (ENOENT)",
-    ]);
+    expect(
+      problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_ARM_CA_FILE: '/nonexistent/ca.pem' }),
+    ).toEqual(["GUARDRAIL_ARM_CA_FILE: cannot read '/nonexistent/ca.pem' (ENOENT)"]);
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'x.pem'), 'hello');
-    expect(problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_ARM_CA_FILE: join(dir, 'x.pem') })[0]).toMatch(/holds no PEM certificate/);
+    expect(
+      problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_ARM_CA_FILE: join(dir, 'x.pem') })[0],
+    ).toMatch(/holds no PEM certificate/);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { JitActor } from '../../sandbox/jitActor.js';
+import type { JitActor } from '../../sandbox/jitActor.js';
 import { fixture } from '../support/fixtures.js';
 import { RESOURCE_GROUP, SUBSCRIPTION, TestWorld } from '../support/world.js';
 
@@ -33,7 +33,8 @@ describe('guard end to end', () => {
   }
 
   const rulesOf = (nsgId: string) => world.arm.getNsg(nsgId)!.properties.securityRules;
-  const wildcardRules = (nsgId: string) => rulesOf(nsgId).filter((r) => r.properties.access === 'Allow' && r.properties.sourceAddressPrefix === '*');
+  const wildcardRules = (nsgId: string) =>
+    rulesOf(nsgId).filter((r) => r.properties.access === 'Allow' && r.properties.sourceAddressPrefix === '*');
 
   it('removes the rule a JIT request with * created, keeps the specific one and the deny rules, alerts once', async () => {
     const vm = await jitVm();
@@ -51,9 +52,21 @@ describe('guard end to end', () => {
 
     expect(world.cardFacts()).toHaveLength(1);
     const [header, ruleFacts] = world.cardFacts()[0]!;
-    expect(header).toMatchObject({ Subscription: SUBSCRIPTION, 'Resource group': RESOURCE_GROUP, NSG: `${vm.name}-nsg`, 'Written by': 'Defender for Cloud JIT (Security RP)' });
-    expect(ruleFacts).toMatchObject({ VM: vm.name, Ports: '22', Source: '*', 'Requested by': 'barbara@contoso.com', Justification: 'debugging the login issue', 'Action taken': 'removed' });
-    expect(ruleFacts!.Rule).toMatch(/^MicrosoftDefenderForCloud-JITRule-\d+-[0-9A-F]{32}$/);
+    expect(header).toMatchObject({
+      Subscription: SUBSCRIPTION,
+      'Resource group': RESOURCE_GROUP,
+      NSG: `${vm.name}-nsg`,
+      'Written by': 'Defender for Cloud JIT (Security RP)',
+    });
+    expect(ruleFacts).toMatchObject({
+      VM: vm.name,
+      Ports: '22',
+      Source: '*',
+      'Requested by': 'barbara@contoso.com',
+      Justification: 'debugging the login issue',
+      'Action taken': 'removed',
+    });
+    expect(ruleFacts!.Rule).toMatch(/^MicrosoftDefenderForCloud-JITRule--?\d+-[0-9A-F]{32}$/);
   });
 
   it('counts ARM calls: remediation = 1 NSG read + 1 delete + LRO polls + 1 JIT policy read', async () => {
@@ -62,7 +75,9 @@ describe('guard end to end', () => {
     world.arm.clearRequestLog();
     await world.deliverInbox();
     const calls = world.guardrailCalls();
-    expect(calls.filter((c) => c.method === 'GET' && /networkSecurityGroups\/[^/]+$/.test(c.path))).toHaveLength(1);
+    expect(
+      calls.filter((c) => c.method === 'GET' && /networkSecurityGroups\/[^/]+$/.test(c.path)),
+    ).toHaveLength(1);
     expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(1);
     expect(calls.filter((c) => /jitNetworkAccessPolicies/.test(c.path))).toHaveLength(1);
     const polls = calls.filter((c) => /\/operations\//.test(c.path));
@@ -73,13 +88,32 @@ describe('guard end to end', () => {
   it('makes exactly one ARM read for a benign NSG write, and none for an irrelevant event', async () => {
     const vm = await jitVm();
     const alice = world.networkClientAs('alice@contoso.com');
-    await alice.securityRules.beginCreateOrUpdateAndWait(RESOURCE_GROUP, `${vm.name}-nsg`, 'AllowHttpsFromOffice', {
-      protocol: 'Tcp', sourcePortRange: '*', destinationPortRange: '443', sourceAddressPrefix: '203.0.113.0/24', destinationAddressPrefix: '*', access: 'Allow', priority: 300, direction: 'Inbound',
-    }, { updateIntervalInMs: 5 });
+    await alice.securityRules.beginCreateOrUpdateAndWait(
+      RESOURCE_GROUP,
+      `${vm.name}-nsg`,
+      'AllowHttpsFromOffice',
+      {
+        protocol: 'Tcp',
+        sourcePortRange: '*',
+        destinationPortRange: '443',
+        sourceAddressPrefix: '203.0.113.0/24',
+        destinationAddressPrefix: '*',
+        access: 'Allow',
+        priority: 300,
+        direction: 'Inbound',
+      },
+      { updateIntervalInMs: 5 },
+    );
     world.arm.clearRequestLog();
     const results = await world.deliverInbox();
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
-    expect(world.guardrailCalls()).toEqual([{ method: 'GET', path: expect.stringMatching(new RegExp(`/networkSecurityGroups/${vm.name}-nsg$`)), status: 200 }]);
+    expect(world.guardrailCalls()).toEqual([
+      {
+        method: 'GET',
+        path: expect.stringMatching(new RegExp(`/networkSecurityGroups/${vm.name}-nsg$`)),
+        status: 200,
+      },
+    ]);
 
     world.arm.clearRequestLog();
     await world.deliver(fixture<unknown[]>('azure/eventgrid-resource-write-success.eventgrid.json'));
@@ -92,7 +126,11 @@ describe('guard end to end', () => {
     const vm = await jitVm();
     await barbara.request(vm.vmId, 22, '*');
     await world.arm.events.idle();
-    const [event] = world.inbox.splice(0).filter((e) => (e.data as { operationName: string }).operationName.endsWith('networkSecurityGroups/write'));
+    const [event] = world.inbox
+      .splice(0)
+      .filter((e) =>
+        (e.data as { operationName: string }).operationName.endsWith('networkSecurityGroups/write'),
+      );
     await world.deliver(event);
     await world.deliver(event);
     expect(world.guardrailCalls().filter((c) => c.method === 'DELETE')).toHaveLength(1);
@@ -109,10 +147,18 @@ describe('guard end to end', () => {
       await world.arm.events.idle();
       const cloudEvents = world.inbox.filter((e) => e.specversion === '1.0');
       world.inbox.length = 0;
-      expect(cloudEvents.some((e) => (e.data as { operationName: string }).operationName.endsWith('securityRules/write'))).toBe(true);
+      expect(
+        cloudEvents.some((e) =>
+          (e.data as { operationName: string }).operationName.endsWith('securityRules/write'),
+        ),
+      ).toBe(true);
       for (const event of cloudEvents) await world.deliver(event);
       expect(rulesOf(vm.nsgId).filter((r) => r.properties.access === 'Allow')).toHaveLength(0);
-      expect(world.cardFacts()[0]![1]).toMatchObject({ Source: 'Internet', Ports: '3389', 'Action taken': 'removed' });
+      expect(world.cardFacts()[0]![1]).toMatchObject({
+        Source: 'Internet',
+        Ports: '3389',
+        'Action taken': 'removed',
+      });
     } finally {
       stopCollecting();
       world.arm.options.jitWriteStyle = 'nsg';
@@ -127,7 +173,10 @@ describe('guard end to end', () => {
     });
     expect(world.guardrailCalls().filter((c) => c.method === 'DELETE')).toHaveLength(0);
     expect(wildcardRules(vm.nsgId)).toHaveLength(1);
-    expect(world.cardFacts()[0]![1]).toMatchObject({ 'Action taken': 'would remove (report mode)', 'Requested by': 'barbara@contoso.com' });
+    expect(world.cardFacts()[0]![1]).toMatchObject({
+      'Action taken': 'would remove (report mode)',
+      'Requested by': 'barbara@contoso.com',
+    });
   });
 
   it('respects an exemption tag still in force', async () => {
@@ -141,7 +190,10 @@ describe('guard end to end', () => {
   it('still removes the rule when the JIT policy cannot be read, and says the requester is unknown', async () => {
     const vm = await jitVm();
     await barbara.request(vm.vmId, 22, '*');
-    world.arm.injectFault({ kind: 'status', status: 403 }, { path: '/providers/Microsoft.Security/jitNetworkAccessPolicies', method: 'GET' });
+    world.arm.injectFault(
+      { kind: 'status', status: 403 },
+      { path: '/providers/Microsoft.Security/jitNetworkAccessPolicies', method: 'GET' },
+    );
     const results = await world.deliverInbox();
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
     expect(wildcardRules(vm.nsgId)).toHaveLength(0);
@@ -154,7 +206,10 @@ describe('guard end to end', () => {
     await world.arm.events.idle();
     const ruleName = wildcardRules(vm.nsgId)[0]!.name;
     // Someone else deletes the rule between the guard's read and its delete: ARM answers 204.
-    world.arm.injectFault({ kind: 'before', run: () => world.arm.state.removeRule(world.arm.getNsg(vm.nsgId)!, ruleName) }, { method: 'DELETE' });
+    world.arm.injectFault(
+      { kind: 'before', run: () => world.arm.state.removeRule(world.arm.getNsg(vm.nsgId)!, ruleName) },
+      { method: 'DELETE' },
+    );
     const results = await world.deliverInbox();
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
     expect(world.guardrailCalls().find((c) => c.method === 'DELETE')?.status).toBe(204);

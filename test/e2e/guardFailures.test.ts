@@ -32,51 +32,84 @@ describe('guard failures', () => {
     await barbara.enable(vm.vmId, [22]);
     await barbara.request(vm.vmId, 22, '*', 'late night fix');
     await world.arm.events.idle();
-    const event = world.inbox.splice(0).filter((e) => (e.data as { operationName: string }).operationName === 'Microsoft.Network/networkSecurityGroups/write').pop()!;
-    const rule = world.arm.getNsg(vm.nsgId)!.properties.securityRules.find((r) => r.properties.access === 'Allow')!;
+    const event = world.inbox
+      .splice(0)
+      .filter(
+        (e) =>
+          (e.data as { operationName: string }).operationName ===
+          'Microsoft.Network/networkSecurityGroups/write',
+      )
+      .pop()!;
+    const rule = world.arm
+      .getNsg(vm.nsgId)!
+      .properties.securityRules.find((r) => r.properties.access === 'Allow')!;
     world.arm.clearRequestLog();
     return { ...vm, name, event, ruleName: rule.name };
   }
 
-  const ruleStillThere = (nsgId: string, ruleName: string) => world.arm.getNsg(nsgId)!.properties.securityRules.some((r) => r.name === ruleName);
+  const ruleStillThere = (nsgId: string, ruleName: string) =>
+    world.arm.getNsg(nsgId)!.properties.securityRules.some((r) => r.name === ruleName);
   const deletes = () => world.guardrailCalls().filter((c) => c.method === 'DELETE').length;
 
   it('403 on delete: fails loudly, names subscription, NSG and rule, and alerts that permission is missing', async () => {
     const vm = await wildcardRequest();
-    world.arm.injectFault({ kind: 'status', status: 403, code: 'AuthorizationFailed' }, { method: 'DELETE', times: 5 });
+    world.arm.injectFault(
+      { kind: 'status', status: 403, code: 'AuthorizationFailed' },
+      { method: 'DELETE', times: 5 },
+    );
     const error = await world.deliver(vm.event).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemediationFailedError);
     expect(ruleStillThere(vm.nsgId, vm.ruleName)).toBe(true);
-    const logged = world.logs.filter((l) => l.level === 'error').map((l) => l.message).join('\n');
+    const logged = world.logs
+      .filter((l) => l.level === 'error')
+      .map((l) => l.message)
+      .join('\n');
     expect(logged).toContain(`/subscriptions/${SUBSCRIPTION}/`);
     expect(logged).toContain(`/networkSecurityGroups/${vm.name}-nsg/securityRules/${vm.ruleName}`);
     expect(logged).toContain('permission-denied (HTTP 403 AuthorizationFailed)');
     expect(world.teams.cards).toHaveLength(1);
     expect(JSON.stringify(world.teams.cards[0]!.body)).toContain('The guardrail lacks permission');
-    expect(world.cardFacts()[0]![1]).toMatchObject({ 'Action taken': expect.stringMatching(/^FAILED to remove: permission-denied/) });
+    expect(world.cardFacts()[0]![1]).toMatchObject({
+      'Action taken': expect.stringMatching(/^FAILED to remove: permission-denied/),
+    });
   });
 
   it.each([
-    ['409 AnotherOperationInProgress', { kind: 'status', status: 409, code: 'AnotherOperationInProgress' } as const, 1],
+    [
+      '409 AnotherOperationInProgress',
+      { kind: 'status', status: 409, code: 'AnotherOperationInProgress' } as const,
+      1,
+    ],
     ['500 after the SDK retries', { kind: 'status', status: 500 } as const, 3],
     ['503 after the SDK retries', { kind: 'status', status: 503, retryAfter: 0 } as const, 3],
-    ['a long-running operation that ends Failed', { kind: 'lro-failed', code: 'InternalServerError' } as const, 1],
+    [
+      'a long-running operation that ends Failed',
+      { kind: 'lro-failed', code: 'InternalServerError' } as const,
+      1,
+    ],
     ['connection resets after the SDK retries', { kind: 'reset' } as const, 3],
-  ])('%s: fails loudly, no alert yet; the redelivery removes the rule and alerts once', async (_label, fault, expectedDeletes) => {
-    const vm = await wildcardRequest();
-    world.arm.injectFault(fault, { method: 'DELETE', times: expectedDeletes });
-    const error = await world.deliver(vm.event).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RemediationFailedError);
-    expect(deletes()).toBe(expectedDeletes);
-    expect(ruleStillThere(vm.nsgId, vm.ruleName)).toBe(true);
-    expect(world.teams.cards).toHaveLength(0);
-    expect(world.logs.some((l) => l.level === 'error' && l.message.includes(vm.ruleName))).toBe(true);
+  ])(
+    '%s: fails loudly, no alert yet; the redelivery removes the rule and alerts once',
+    async (_label, fault, expectedDeletes) => {
+      const vm = await wildcardRequest();
+      world.arm.injectFault(fault, { method: 'DELETE', times: expectedDeletes });
+      const error = await world.deliver(vm.event).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RemediationFailedError);
+      expect(deletes()).toBe(expectedDeletes);
+      expect(ruleStillThere(vm.nsgId, vm.ruleName)).toBe(true);
+      expect(world.teams.cards).toHaveLength(0);
+      expect(world.logs.some((l) => l.level === 'error' && l.message.includes(vm.ruleName))).toBe(true);
 
-    await world.deliver(vm.event);
-    expect(ruleStillThere(vm.nsgId, vm.ruleName)).toBe(false);
-    expect(world.teams.cards).toHaveLength(1);
-    expect(world.cardFacts()[0]![1]).toMatchObject({ Rule: vm.ruleName, 'Action taken': 'removed', 'Requested by': 'barbara@contoso.com' });
-  });
+      await world.deliver(vm.event);
+      expect(ruleStillThere(vm.nsgId, vm.ruleName)).toBe(false);
+      expect(world.teams.cards).toHaveLength(1);
+      expect(world.cardFacts()[0]![1]).toMatchObject({
+        Rule: vm.ruleName,
+        'Action taken': 'removed',
+        'Requested by': 'barbara@contoso.com',
+      });
+    },
+  );
 
   it('a burst of 500s within the SDK retries is absorbed', async () => {
     const vm = await wildcardRequest();
@@ -89,12 +122,18 @@ describe('guard failures', () => {
 
   it('429 with Retry-After (even 0) is retried by the SDK; without Retry-After it fails loudly', async () => {
     const vm = await wildcardRequest();
-    world.arm.injectFault({ kind: 'status', status: 429, retryAfter: 0 }, { method: 'GET', path: '/networkSecurityGroups/' });
+    world.arm.injectFault(
+      { kind: 'status', status: 429, retryAfter: 0 },
+      { method: 'GET', path: '/networkSecurityGroups/' },
+    );
     await world.deliver(vm.event);
     expect(ruleStillThere(vm.nsgId, vm.ruleName)).toBe(false);
 
     const other = await wildcardRequest();
-    world.arm.injectFault({ kind: 'status', status: 429 }, { method: 'GET', path: '/networkSecurityGroups/' });
+    world.arm.injectFault(
+      { kind: 'status', status: 429 },
+      { method: 'GET', path: '/networkSecurityGroups/' },
+    );
     await expect(world.deliver(other.event)).rejects.toThrow(/read NSG failed .*throttled \(HTTP 429/);
     expect(ruleStillThere(other.nsgId, other.ruleName)).toBe(true);
     await world.deliver(other.event);
@@ -118,8 +157,13 @@ describe('guard failures', () => {
 
   it('an NSG that cannot be read fails the invocation', async () => {
     const vm = await wildcardRequest();
-    world.arm.injectFault({ kind: 'status', status: 500 }, { method: 'GET', path: '/networkSecurityGroups/', times: 3 });
-    await expect(world.deliver(vm.event)).rejects.toThrow(/read NSG failed for \/subscriptions\/.*server-error \(HTTP 500/);
+    world.arm.injectFault(
+      { kind: 'status', status: 500 },
+      { method: 'GET', path: '/networkSecurityGroups/', times: 3 },
+    );
+    await expect(world.deliver(vm.event)).rejects.toThrow(
+      /read NSG failed for \/subscriptions\/.*server-error \(HTTP 500/,
+    );
     expect(deletes()).toBe(0);
   });
 
@@ -132,13 +176,34 @@ describe('guard failures', () => {
 
   it.each([
     ['garbage', 'garbage'],
-    ['an NSG write without data', { id: '1', subject: 's', eventType: 'Microsoft.Resources.ResourceWriteSuccess', eventTime: '2026-01-01T00:00:00Z', dataVersion: '2' }],
-    ['a wrong-typed resourceUri', { id: '1', subject: 's', eventType: 'Microsoft.Resources.ResourceWriteSuccess', eventTime: '2026-01-01T00:00:00Z', dataVersion: '2', data: { operationName: 'Microsoft.Network/networkSecurityGroups/write', resourceUri: 42 } }],
+    [
+      'an NSG write without data',
+      {
+        id: '1',
+        subject: 's',
+        eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+        eventTime: '2026-01-01T00:00:00Z',
+        dataVersion: '2',
+      },
+    ],
+    [
+      'a wrong-typed resourceUri',
+      {
+        id: '1',
+        subject: 's',
+        eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+        eventTime: '2026-01-01T00:00:00Z',
+        dataVersion: '2',
+        data: { operationName: 'Microsoft.Network/networkSecurityGroups/write', resourceUri: 42 },
+      },
+    ],
   ])('malformed event (%s): a clear error and no ARM call', async (_label, event) => {
     world.arm.clearRequestLog();
     const error = await world.deliver(event).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidEventError);
-    expect(world.logs.some((l) => l.level === 'error' && l.message.startsWith('InvalidEventError: invalid event'))).toBe(true);
+    expect(
+      world.logs.some((l) => l.level === 'error' && l.message.startsWith('InvalidEventError: invalid event')),
+    ).toBe(true);
     expect(world.arm.requests).toHaveLength(0);
   });
 

@@ -18,16 +18,66 @@ type Example = { parameters: Record<string, unknown>; responses: Record<string, 
 
 describe('the swagger check itself', () => {
   const cases: [string, 'networkSecurityGroup.json' | 'jitNetworkAccessPolicies.json', string, string][] = [
-    ['arm/network/examples/NetworkSecurityGroupGet.json', 'networkSecurityGroup.json', 'GET', '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/testnsg'],
-    ['arm/network/examples/NetworkSecurityGroupList.json', 'networkSecurityGroup.json', 'GET', '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups'],
-    ['arm/network/examples/NetworkSecurityGroupListAll.json', 'networkSecurityGroup.json', 'GET', '/subscriptions/s/providers/Microsoft.Network/networkSecurityGroups'],
-    ['arm/network/examples/NetworkSecurityGroupRuleGet.json', 'networkSecurityGroup.json', 'GET', '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n/securityRules/r'],
-    ['arm/network/examples/NetworkSecurityGroupRuleList.json', 'networkSecurityGroup.json', 'GET', '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n/securityRules'],
-    ['arm/network/examples/NetworkSecurityGroupRuleCreate.json', 'networkSecurityGroup.json', 'PUT', '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n/securityRules/r'],
-    ['arm/network/examples/NetworkSecurityGroupRuleDelete.json', 'networkSecurityGroup.json', 'DELETE', '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n/securityRules/r'],
-    ['arm/security/examples/GetJitNetworkAccessPolicy_example.json', 'jitNetworkAccessPolicies.json', 'GET', '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Security/locations/westeurope/jitNetworkAccessPolicies/default'],
-    ['arm/security/examples/GetJitNetworkAccessPoliciesSubscription_example.json', 'jitNetworkAccessPolicies.json', 'GET', '/subscriptions/s/providers/Microsoft.Security/jitNetworkAccessPolicies'],
-    ['arm/security/examples/CreateJitNetworkAccessPolicy_example.json', 'jitNetworkAccessPolicies.json', 'PUT', '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Security/locations/westeurope/jitNetworkAccessPolicies/default'],
+    [
+      'arm/network/examples/NetworkSecurityGroupGet.json',
+      'networkSecurityGroup.json',
+      'GET',
+      '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/testnsg',
+    ],
+    [
+      'arm/network/examples/NetworkSecurityGroupList.json',
+      'networkSecurityGroup.json',
+      'GET',
+      '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups',
+    ],
+    [
+      'arm/network/examples/NetworkSecurityGroupListAll.json',
+      'networkSecurityGroup.json',
+      'GET',
+      '/subscriptions/s/providers/Microsoft.Network/networkSecurityGroups',
+    ],
+    [
+      'arm/network/examples/NetworkSecurityGroupRuleGet.json',
+      'networkSecurityGroup.json',
+      'GET',
+      '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n/securityRules/r',
+    ],
+    [
+      'arm/network/examples/NetworkSecurityGroupRuleList.json',
+      'networkSecurityGroup.json',
+      'GET',
+      '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n/securityRules',
+    ],
+    [
+      'arm/network/examples/NetworkSecurityGroupRuleCreate.json',
+      'networkSecurityGroup.json',
+      'PUT',
+      '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n/securityRules/r',
+    ],
+    [
+      'arm/network/examples/NetworkSecurityGroupRuleDelete.json',
+      'networkSecurityGroup.json',
+      'DELETE',
+      '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n/securityRules/r',
+    ],
+    [
+      'arm/security/examples/GetJitNetworkAccessPolicy_example.json',
+      'jitNetworkAccessPolicies.json',
+      'GET',
+      '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Security/locations/westeurope/jitNetworkAccessPolicies/default',
+    ],
+    [
+      'arm/security/examples/GetJitNetworkAccessPoliciesSubscription_example.json',
+      'jitNetworkAccessPolicies.json',
+      'GET',
+      '/subscriptions/s/providers/Microsoft.Security/jitNetworkAccessPolicies',
+    ],
+    [
+      'arm/security/examples/CreateJitNetworkAccessPolicy_example.json',
+      'jitNetworkAccessPolicies.json',
+      'PUT',
+      '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Security/locations/westeurope/jitNetworkAccessPolicies/default',
+    ],
   ];
 
   it.each(cases)('accepts the published example %s', (file, swagger, method, path) => {
@@ -40,14 +90,26 @@ describe('the swagger check itself', () => {
   it('rejects an invented field, a wrong type and an undeclared status', () => {
     const example = fixture<Example>('arm/network/examples/NetworkSecurityGroupRuleGet.json');
     const body = example.responses['200']!.body as { properties: Record<string, unknown> };
-    const path = '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n/securityRules/r';
-    expect(checkAgainstSwagger('networkSecurityGroup.json', 'GET', path, 200, { ...body, invented: 1 }).errors).not.toEqual([]);
-    expect(checkAgainstSwagger('networkSecurityGroup.json', 'GET', path, 200, { ...body, properties: { ...body.properties, priority: 'high' } }).errors).not.toEqual([]);
-    expect(checkAgainstSwagger('networkSecurityGroup.json', 'DELETE', path, 201, undefined).errors).not.toEqual([]);
+    const path =
+      '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n/securityRules/r';
+    expect(
+      checkAgainstSwagger('networkSecurityGroup.json', 'GET', path, 200, { ...body, invented: 1 }).errors,
+    ).not.toEqual([]);
+    expect(
+      checkAgainstSwagger('networkSecurityGroup.json', 'GET', path, 200, {
+        ...body,
+        properties: { ...body.properties, priority: 'high' },
+      }).errors,
+    ).not.toEqual([]);
+    expect(
+      checkAgainstSwagger('networkSecurityGroup.json', 'DELETE', path, 201, undefined).errors,
+    ).not.toEqual([]);
   });
 
   it('covers every example file we hold for the routes the emulator serves', () => {
-    const held = readdirSync(join(FIXTURES, 'arm/network/examples')).length + readdirSync(join(FIXTURES, 'arm/security/examples')).length;
+    const held =
+      readdirSync(join(FIXTURES, 'arm/network/examples')).length +
+      readdirSync(join(FIXTURES, 'arm/security/examples')).length;
     expect(held).toBe(14);
   });
 });
@@ -55,8 +117,15 @@ describe('the swagger check itself', () => {
 describe('the ARM emulator answers as the published contract says', () => {
   const arm = new ArmEmulator({ pageSize: 2, lroRetryAfterSeconds: 0 });
   let vmId = '';
-  const call = (method: string, path: string, body?: unknown) => armRequest(arm.url, arm.ca, method, path, body === undefined ? {} : { body });
-  const expectConforms = async (swagger: 'networkSecurityGroup.json' | 'jitNetworkAccessPolicies.json', method: string, path: string, body?: unknown, expectedStatus?: number) => {
+  const call = (method: string, path: string, body?: unknown) =>
+    armRequest(arm.url, arm.ca, method, path, body === undefined ? {} : { body });
+  const expectConforms = async (
+    swagger: 'networkSecurityGroup.json' | 'jitNetworkAccessPolicies.json',
+    method: string,
+    path: string,
+    body?: unknown,
+    expectedStatus?: number,
+  ) => {
     const answer = await call(method, path, body);
     if (expectedStatus !== undefined) expect(answer.status).toBe(expectedStatus);
     const check = checkAgainstSwagger(swagger, method, path.split('?')[0]!, answer.status, answer.body);
@@ -67,8 +136,21 @@ describe('the ARM emulator answers as the published contract says', () => {
   beforeAll(async () => {
     await arm.start();
     ({ vmId } = arm.seedVm({ subscriptionId: SUB, resourceGroup: RG, name: 'vm1', location: 'westeurope' }));
-    for (let i = 2; i <= 5; i++) arm.seedVm({ subscriptionId: SUB, resourceGroup: i % 2 ? RG : 'otherRg', name: `vm${i}`, location: 'westeurope' });
-    const actor = new JitActor({ armUrl: arm.url, ca: arm.ca, subscriptionId: SUB, resourceGroup: RG, location: 'westeurope', upn: 'barbara@contoso.com' });
+    for (let i = 2; i <= 5; i++)
+      arm.seedVm({
+        subscriptionId: SUB,
+        resourceGroup: i % 2 ? RG : 'otherRg',
+        name: `vm${i}`,
+        location: 'westeurope',
+      });
+    const actor = new JitActor({
+      armUrl: arm.url,
+      ca: arm.ca,
+      subscriptionId: SUB,
+      resourceGroup: RG,
+      location: 'westeurope',
+      upn: 'barbara@contoso.com',
+    });
     await actor.enable(vmId, [22, 3389]);
     await actor.request(vmId, 22, '*', 'why not');
   });
@@ -77,26 +159,83 @@ describe('the ARM emulator answers as the published contract says', () => {
   it('NSG get, list (paged) and list all', async () => {
     const got = await expectConforms('networkSecurityGroup.json', 'GET', `${NSG}${NET}`, undefined, 200);
     expect(got.headers.etag).toBe((got.body as { etag: string }).etag);
-    const list = await expectConforms('networkSecurityGroup.json', 'GET', `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/networkSecurityGroups${NET}`, undefined, 200);
+    const list = await expectConforms(
+      'networkSecurityGroup.json',
+      'GET',
+      `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/networkSecurityGroups${NET}`,
+      undefined,
+      200,
+    );
     expect((list.body as { nextLink?: string }).nextLink).toMatch(new RegExp(`^${arm.url}/subscriptions/`));
-    await expectConforms('networkSecurityGroup.json', 'GET', `/subscriptions/${SUB}/providers/Microsoft.Network/networkSecurityGroups${NET}`, undefined, 200);
+    await expectConforms(
+      'networkSecurityGroup.json',
+      'GET',
+      `/subscriptions/${SUB}/providers/Microsoft.Network/networkSecurityGroups${NET}`,
+      undefined,
+      200,
+    );
   });
 
   it('security rule get, list, create (201 + Azure-AsyncOperation) and update (200)', async () => {
     const nsg = arm.getNsg(NSG)!;
     const ruleName = nsg.properties.securityRules[0]!.name;
-    await expectConforms('networkSecurityGroup.json', 'GET', `${NSG}/securityRules/${ruleName}${NET}`, undefined, 200);
+    await expectConforms(
+      'networkSecurityGroup.json',
+      'GET',
+      `${NSG}/securityRules/${ruleName}${NET}`,
+      undefined,
+      200,
+    );
     await expectConforms('networkSecurityGroup.json', 'GET', `${NSG}/securityRules${NET}`, undefined, 200);
-    await expectConforms('networkSecurityGroup.json', 'GET', `${NSG}/defaultSecurityRules${NET}`, undefined, 200);
-    const rule = { properties: { protocol: 'Tcp', sourcePortRange: '*', destinationPortRange: '443', sourceAddressPrefix: '10.0.0.0/24', destinationAddressPrefix: '*', access: 'Allow', priority: 400, direction: 'Inbound' } };
-    const created = await expectConforms('networkSecurityGroup.json', 'PUT', `${NSG}/securityRules/https${NET}`, rule, 201);
-    expect(created.headers['azure-asyncoperation']).toMatch(new RegExp(`^${arm.url}/subscriptions/${SUB}/providers/Microsoft.Network/locations/westeurope/operations/`));
+    await expectConforms(
+      'networkSecurityGroup.json',
+      'GET',
+      `${NSG}/defaultSecurityRules${NET}`,
+      undefined,
+      200,
+    );
+    const rule = {
+      properties: {
+        protocol: 'Tcp',
+        sourcePortRange: '*',
+        destinationPortRange: '443',
+        sourceAddressPrefix: '10.0.0.0/24',
+        destinationAddressPrefix: '*',
+        access: 'Allow',
+        priority: 400,
+        direction: 'Inbound',
+      },
+    };
+    const created = await expectConforms(
+      'networkSecurityGroup.json',
+      'PUT',
+      `${NSG}/securityRules/https${NET}`,
+      rule,
+      201,
+    );
+    expect(created.headers['azure-asyncoperation']).toMatch(
+      new RegExp(
+        `^${arm.url}/subscriptions/${SUB}/providers/Microsoft.Network/locations/westeurope/operations/`,
+      ),
+    );
     await expectConforms('networkSecurityGroup.json', 'PUT', `${NSG}/securityRules/https${NET}`, rule, 200);
-    await expectConforms('networkSecurityGroup.json', 'PUT', `${NSG}/securityRules/bad${NET}`, { properties: { access: 'Allow' } }, 400);
+    await expectConforms(
+      'networkSecurityGroup.json',
+      'PUT',
+      `${NSG}/securityRules/bad${NET}`,
+      { properties: { access: 'Allow' } },
+      400,
+    );
   });
 
   it('delete: 202 with Azure-AsyncOperation and Location on the emulator, then Succeeded; 204 when missing', async () => {
-    const deleted = await expectConforms('networkSecurityGroup.json', 'DELETE', `${NSG}/securityRules/https${NET}`, undefined, 202);
+    const deleted = await expectConforms(
+      'networkSecurityGroup.json',
+      'DELETE',
+      `${NSG}/securityRules/https${NET}`,
+      undefined,
+      202,
+    );
     const asyncOperation = String(deleted.headers['azure-asyncoperation']);
     const location = String(deleted.headers.location);
     expect(asyncOperation.startsWith(arm.url)).toBe(true);
@@ -106,17 +245,41 @@ describe('the ARM emulator answers as the published contract says', () => {
     const second = await armRequest(arm.url, arm.ca, 'GET', asyncOperation);
     expect(second.body).toEqual({ status: 'Succeeded' });
     expect((await armRequest(arm.url, arm.ca, 'GET', location)).status).toBe(204);
-    await expectConforms('networkSecurityGroup.json', 'DELETE', `${NSG}/securityRules/https${NET}`, undefined, 204);
+    await expectConforms(
+      'networkSecurityGroup.json',
+      'DELETE',
+      `${NSG}/securityRules/https${NET}`,
+      undefined,
+      204,
+    );
   });
 
   it('errors are CloudError-shaped: 404 for a missing NSG or rule', async () => {
-    await expectConforms('networkSecurityGroup.json', 'GET', `${NSG.replace('vm1-nsg', 'nope')}${NET}`, undefined, 404);
-    await expectConforms('networkSecurityGroup.json', 'GET', `${NSG}/securityRules/nope${NET}`, undefined, 404);
+    await expectConforms(
+      'networkSecurityGroup.json',
+      'GET',
+      `${NSG.replace('vm1-nsg', 'nope')}${NET}`,
+      undefined,
+      404,
+    );
+    await expectConforms(
+      'networkSecurityGroup.json',
+      'GET',
+      `${NSG}/securityRules/nope${NET}`,
+      undefined,
+      404,
+    );
   });
 
   it('JIT policy get, the four lists, and initiate (202 with the request)', async () => {
     const policyPath = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Security/locations/westeurope/jitNetworkAccessPolicies/default`;
-    const policy = await expectConforms('jitNetworkAccessPolicies.json', 'GET', `${policyPath}${SEC}`, undefined, 200);
+    const policy = await expectConforms(
+      'jitNetworkAccessPolicies.json',
+      'GET',
+      `${policyPath}${SEC}`,
+      undefined,
+      200,
+    );
     expect(JSON.stringify(policy.body)).toContain('barbara@contoso.com');
     for (const list of [
       `/subscriptions/${SUB}/providers/Microsoft.Security/jitNetworkAccessPolicies`,
@@ -124,47 +287,112 @@ describe('the ARM emulator answers as the published contract says', () => {
       `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Security/jitNetworkAccessPolicies`,
       `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Security/locations/westeurope/jitNetworkAccessPolicies`,
     ]) {
-      const answer = await expectConforms('jitNetworkAccessPolicies.json', 'GET', `${list}${SEC}`, undefined, 200);
+      const answer = await expectConforms(
+        'jitNetworkAccessPolicies.json',
+        'GET',
+        `${list}${SEC}`,
+        undefined,
+        200,
+      );
       expect((answer.body as { value: unknown[] }).value).toHaveLength(1);
     }
-    const body = { virtualMachines: [{ id: vmId, ports: [{ number: 3389, allowedSourceAddressPrefix: '192.127.0.2', endTimeUtc: '2030-01-01T00:00:00Z' }] }], justification: 'x' };
+    const body = {
+      virtualMachines: [
+        {
+          id: vmId,
+          ports: [
+            { number: 3389, allowedSourceAddressPrefix: '192.127.0.2', endTimeUtc: '2030-01-01T00:00:00Z' },
+          ],
+        },
+      ],
+      justification: 'x',
+    };
     // Real ARM answers `status: "Initiating"` (the published example), which the swagger enum lacks:
     // the emulator follows ARM, and this one known deviation is the only one allowed.
     const initiated = await call('POST', `${policyPath}/initiate${SEC}`, body);
     expect(initiated.status).toBe(202);
-    expect(checkAgainstSwagger('jitNetworkAccessPolicies.json', 'POST', `${policyPath}/initiate`, 202, initiated.body).errors).toEqual([
-      '/virtualMachines/0/ports/0/status must be equal to one of the allowed values',
-    ]);
-    const published = fixture<Example>('arm/security/examples/InitiateJitNetworkAccessPolicy_example.json').responses['202']!.body;
+    expect(
+      checkAgainstSwagger(
+        'jitNetworkAccessPolicies.json',
+        'POST',
+        `${policyPath}/initiate`,
+        202,
+        initiated.body,
+      ).errors,
+    ).toEqual(['/virtualMachines/0/ports/0/status must be equal to one of the allowed values']);
+    const published = fixture<Example>('arm/security/examples/InitiateJitNetworkAccessPolicy_example.json')
+      .responses['202']!.body;
     expect(JSON.stringify(published)).toContain('"status":"Initiating"');
-    expect(initiated.body).toMatchObject({ justification: 'x', virtualMachines: [{ ports: [{ number: 3389, status: 'Initiating' }] }] });
-    const notInPolicy = { virtualMachines: [{ id: vmId, ports: [{ number: 8080, allowedSourceAddressPrefix: '*', endTimeUtc: '2030-01-01T00:00:00Z' }] }] };
-    await expectConforms('jitNetworkAccessPolicies.json', 'POST', `${policyPath}/initiate${SEC}`, notInPolicy, 400);
-    await expectConforms('jitNetworkAccessPolicies.json', 'GET', `${policyPath.replace('default', 'none')}${SEC}`, undefined, 404);
+    expect(initiated.body).toMatchObject({
+      justification: 'x',
+      virtualMachines: [{ ports: [{ number: 3389, status: 'Initiating' }] }],
+    });
+    const notInPolicy = {
+      virtualMachines: [
+        {
+          id: vmId,
+          ports: [{ number: 8080, allowedSourceAddressPrefix: '*', endTimeUtc: '2030-01-01T00:00:00Z' }],
+        },
+      ],
+    };
+    await expectConforms(
+      'jitNetworkAccessPolicies.json',
+      'POST',
+      `${policyPath}/initiate${SEC}`,
+      notInPolicy,
+      400,
+    );
+    await expectConforms(
+      'jitNetworkAccessPolicies.json',
+      'GET',
+      `${policyPath.replace('default', 'none')}${SEC}`,
+      undefined,
+      404,
+    );
   });
 
   it('writes JIT rules the way Defender for Cloud does', () => {
     const rules = arm.getNsg(NSG)!.properties.securityRules;
     const deny = rules.filter((r) => r.properties.access === 'Deny');
     const allow = rules.filter((r) => r.properties.access === 'Allow');
-    expect(deny.map((r) => r.name)).toEqual(deny.map(() => expect.stringMatching(/^MicrosoftDefenderForCloud-JITRule_-?\d+_[0-9A-F]{32}$/)));
+    expect(deny.map((r) => r.name)).toEqual(
+      deny.map(() => expect.stringMatching(/^MicrosoftDefenderForCloud-JITRule_-?\d+_[0-9A-F]{32}$/)),
+    );
     expect(deny.every((r) => Number(r.properties.priority) >= 1000)).toBe(true);
-    expect(deny[0]!.properties.description).toBe("MDC JIT Network Access rule for policy 'default' of VM 'vm1'.");
-    expect(allow.map((r) => r.name)).toEqual(allow.map(() => expect.stringMatching(/^MicrosoftDefenderForCloud-JITRule--?\d+-[0-9A-F]{32}$/)));
+    expect(deny[0]!.properties.description).toBe(
+      "MDC JIT Network Access rule for policy 'default' of VM 'vm1'.",
+    );
+    expect(allow.map((r) => r.name)).toEqual(
+      allow.map(() => expect.stringMatching(/^MicrosoftDefenderForCloud-JITRule--?\d+-[0-9A-F]{32}$/)),
+    );
     expect(allow.map((r) => r.properties.priority)).toEqual([100, 101]);
-    expect(allow[0]!.properties.description).toBe("MDC JIT Network Access rule created by an initiation request for policy 'default' of VM 'vm1'.");
-    const jitWrites = arm.events.published.filter((e) => e.fact.principal.kind === 'app' && e.fact.operationName === 'Microsoft.Network/networkSecurityGroups/write');
+    expect(allow[0]!.properties.description).toBe(
+      "MDC JIT Network Access rule created by an initiation request for policy 'default' of VM 'vm1'.",
+    );
+    const jitWrites = arm.events.published.filter(
+      (e) =>
+        e.fact.principal.kind === 'app' &&
+        e.fact.operationName === 'Microsoft.Network/networkSecurityGroups/write',
+    );
     expect(jitWrites.length).toBe(3);
     expect(arm.events.eventAt(arm.events.published.indexOf(jitWrites[1]!))).toMatchObject({
       eventType: 'Microsoft.Resources.ResourceWriteSuccess',
       topic: `/subscriptions/${SUB}`,
       subject: NSG,
-      data: { claims: { appid: '8edd93e1-2103-40b4-bd70-6e34e586362d', idtyp: 'app' }, httpRequest: {}, authorization: { Scope: NSG } },
+      data: {
+        claims: { appid: '8edd93e1-2103-40b4-bd70-6e34e586362d', idtyp: 'app' },
+        httpRequest: {},
+        authorization: { Scope: NSG },
+      },
     });
   });
 
   it('the SDK pages through listAll with one request per page', async () => {
-    const client = new NetworkManagementClient(emulatorCredential(userPrincipal('pager@contoso.com')), SUB, { endpoint: arm.url, $host: arm.url, tlsOptions: { ca: arm.ca } });
+    const client = new NetworkManagementClient(emulatorCredential(userPrincipal('pager@contoso.com')), SUB, {
+      endpoint: arm.url,
+      $host: arm.url,
+      tlsOptions: { ca: arm.ca },
+    });
     arm.clearRequestLog();
     const all = [];
     for await (const nsg of client.networkSecurityGroups.listAll()) all.push(nsg.name);
@@ -183,18 +411,36 @@ describe('the ARM emulator answers as the published contract says', () => {
 
   it('etags belong to the whole NSG and change on every write; If-Match is enforced', async () => {
     const before = arm.getNsg(NSG)!.etag;
-    const rule = { properties: { protocol: '*', sourcePortRange: '*', destinationPortRange: '80', sourceAddressPrefix: '10.0.0.1', destinationAddressPrefix: '*', access: 'Allow', priority: 500, direction: 'Inbound' } };
+    const rule = {
+      properties: {
+        protocol: '*',
+        sourcePortRange: '*',
+        destinationPortRange: '80',
+        sourceAddressPrefix: '10.0.0.1',
+        destinationAddressPrefix: '*',
+        access: 'Allow',
+        priority: 500,
+        direction: 'Inbound',
+      },
+    };
     await call('PUT', `${NSG}/securityRules/web${NET}`, rule);
     const after = arm.getNsg(NSG)!;
     expect(after.etag).not.toBe(before);
     expect(after.properties.securityRules.every((r) => r.etag === after.etag)).toBe(true);
-    const stale = await armRequest(arm.url, arm.ca, 'DELETE', `${NSG}/securityRules/web${NET}`, { headers: { 'if-match': before } });
+    const stale = await armRequest(arm.url, arm.ca, 'DELETE', `${NSG}/securityRules/web${NET}`, {
+      headers: { 'if-match': before },
+    });
     expect(stale).toMatchObject({ status: 412, body: { error: { code: 'PreconditionFailed' } } });
   });
 });
 
 describe('emulator throttling and faults', () => {
-  const arm = new ArmEmulator({ throttling: { reads: { capacity: 3, refillPerSecond: 0.5 }, writes: { capacity: 2, refillPerSecond: 0.5 } } });
+  const arm = new ArmEmulator({
+    throttling: {
+      reads: { capacity: 3, refillPerSecond: 0.5 },
+      writes: { capacity: 2, refillPerSecond: 0.5 },
+    },
+  });
   beforeAll(async () => {
     await arm.start();
     arm.seedVm({ subscriptionId: SUB, resourceGroup: RG, name: 'vm1' });
@@ -203,21 +449,30 @@ describe('emulator throttling and faults', () => {
 
   it('answers 429 with Retry-After once a principal has spent its read tokens; others are unaffected', async () => {
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`, { token: 'reader' })).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`, { token: 'reader' })).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
     const throttled = await armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`, { token: 'reader' });
     expect(throttled.headers['retry-after']).toBe('2');
     expect(throttled.body).toMatchObject({ error: { code: 'TooManyRequests' } });
-    expect((await armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`, { token: 'someone-else' })).status).toBe(200);
+    expect((await armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`, { token: 'someone-else' })).status).toBe(
+      200,
+    );
   });
 
   it('plays injected latency, statuses and resets a bounded number of times', async () => {
     arm.injectFault({ kind: 'status', status: 409 }, { path: '/securityRules/x', times: 1 });
-    const conflict = await armRequest(arm.url, arm.ca, 'DELETE', `${NSG}/securityRules/x${NET}`, { token: 'w1' });
+    const conflict = await armRequest(arm.url, arm.ca, 'DELETE', `${NSG}/securityRules/x${NET}`, {
+      token: 'w1',
+    });
     expect(conflict).toMatchObject({ status: 409, body: { error: { code: 'AnotherOperationInProgress' } } });
-    expect((await armRequest(arm.url, arm.ca, 'DELETE', `${NSG}/securityRules/x${NET}`, { token: 'w1' })).status).toBe(204);
+    expect(
+      (await armRequest(arm.url, arm.ca, 'DELETE', `${NSG}/securityRules/x${NET}`, { token: 'w1' })).status,
+    ).toBe(204);
     arm.injectFault({ kind: 'reset' }, { method: 'GET' });
-    await expect(armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`, { token: 'r2' })).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect(armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`, { token: 'r2' })).rejects.toThrow(
+      /socket hang up|ECONNRESET/,
+    );
     arm.injectFault({ kind: 'latency', ms: 60 }, { method: 'GET' });
     const started = Date.now();
     expect((await armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`, { token: 'r3' })).status).toBe(200);
@@ -227,10 +482,22 @@ describe('emulator throttling and faults', () => {
 
 describe('the recorded real session and the emulator agree on the delete handshake', () => {
   it('real ARM: rule DELETE 202 with Azure-AsyncOperation + Location, then operation Succeeded', () => {
-    const recording = fixture<{ Entries: { RequestMethod: string; RequestUri: string; StatusCode: number; ResponseHeaders: Record<string, string>; ResponseBody: unknown }[] }>('arm/network/recordings/SecurityRuleWithRulesApiTest[2021-04-01].json');
-    const del = recording.Entries.find((e) => e.RequestMethod === 'DELETE' && e.RequestUri.includes('/securityRules/'))!;
+    const recording = fixture<{
+      Entries: {
+        RequestMethod: string;
+        RequestUri: string;
+        StatusCode: number;
+        ResponseHeaders: Record<string, string>;
+        ResponseBody: unknown;
+      }[];
+    }>('arm/network/recordings/SecurityRuleWithRulesApiTest[2021-04-01].json');
+    const del = recording.Entries.find(
+      (e) => e.RequestMethod === 'DELETE' && e.RequestUri.includes('/securityRules/'),
+    )!;
     expect(del.StatusCode).toBe(202);
-    expect(Object.keys(del.ResponseHeaders)).toEqual(expect.arrayContaining(['Azure-AsyncOperation', 'Location']));
+    expect(Object.keys(del.ResponseHeaders)).toEqual(
+      expect.arrayContaining(['Azure-AsyncOperation', 'Location']),
+    );
     expect(del.ResponseHeaders.Location).toMatch(/\/operationResults\//);
     const poll = recording.Entries.find((e) => e.RequestUri === del.ResponseHeaders['Azure-AsyncOperation']);
     expect(poll?.ResponseBody).toEqual({ status: 'Succeeded' });

@@ -7,7 +7,13 @@ export interface RawAnswer {
 }
 
 /** One raw HTTPS call to the emulator, for checks the SDK would hide. */
-export function armRequest(baseUrl: string, ca: string, method: string, path: string, options: { body?: unknown; token?: string | null; headers?: Record<string, string> } = {}): Promise<RawAnswer> {
+export function armRequest(
+  baseUrl: string,
+  ca: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string | null; headers?: Record<string, string> } = {},
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const text = options.body === undefined ? undefined : JSON.stringify(options.body);
     const base = new URL(baseUrl);
@@ -31,7 +37,11 @@ export function armRequest(baseUrl: string, ca: string, method: string, path: st
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw === '' ? undefined : JSON.parse(raw) });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: raw === '' ? undefined : JSON.parse(raw),
+          });
         });
       },
     );

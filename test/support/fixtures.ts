@@ -13,5 +13,8 @@ export function recordedNsgs(): { file: string; nsg: Record<string, unknown> }[]
   const dir = join(FIXTURES, 'arm/recorded-nsgs');
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
-    .map((file) => ({ file, nsg: JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown> }));
+    .map((file) => ({
+      file,
+      nsg: JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>,
+    }));
 }

@@ -20,7 +20,9 @@ export function rule(spec: RuleSpec): Record<string, unknown> {
     name: spec.name,
     id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg/securityRules/${spec.name}`,
     properties: {
-      description: spec.description ?? "MDC JIT Network Access rule created by an initiation request for policy 'default' of VM 'vm1'.",
+      description:
+        spec.description ??
+        "MDC JIT Network Access rule created by an initiation request for policy 'default' of VM 'vm1'.",
       protocol: '*',
       sourcePortRange: '*',
       destinationPortRange: spec.port ?? '22',
@@ -34,7 +36,10 @@ export function rule(spec: RuleSpec): Record<string, unknown> {
   };
 }
 
-export function nsg(rules: Record<string, unknown>[], tags?: Record<string, string>): Record<string, unknown> {
+export function nsg(
+  rules: Record<string, unknown>[],
+  tags?: Record<string, string>,
+): Record<string, unknown> {
   return {
     id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg',
     name: 'nsg',

@@ -9,7 +9,8 @@ const FILES: Record<string, string> = {
   'network.json': 'arm/network/network.2026-01-01.json',
   'jitNetworkAccessPolicies.json': 'arm/security/jitNetworkAccessPolicies.2020-01-01.json',
   'common/v1/types.json': 'arm/security/common-v1-types.json',
-  'common-types/resource-management/v2/types.json': 'arm/common/common-types-resource-management-v2-types.json',
+  'common-types/resource-management/v2/types.json':
+    'arm/common/common-types-resource-management-v2-types.json',
 };
 
 const documents = new Map<string, Json>();
@@ -45,14 +46,19 @@ function inline(schema: unknown, file: string, stack: string[] = []): Json {
     const pointer = s.$ref.split('#')[1] ?? '';
     const key = `${target}#${pointer}`;
     if (!doc || stack.includes(key)) return {};
-    const resolved = pointer.split('/').filter(Boolean).reduce<unknown>((node, part) => (node as Json | undefined)?.[part], doc);
+    const resolved = pointer
+      .split('/')
+      .filter(Boolean)
+      .reduce<unknown>((node, part) => (node as Json | undefined)?.[part], doc);
     return inline(resolved, target, [...stack, key]);
   }
   const out: Json = {};
   for (const [k, v] of Object.entries(s)) {
     if (k.startsWith('x-') || k === 'discriminator' || k === 'example' || k === 'description') continue;
     if (k === 'properties') {
-      out.properties = Object.fromEntries(Object.entries(v as Json).map(([name, sub]) => [name, inline(sub, file, stack)]));
+      out.properties = Object.fromEntries(
+        Object.entries(v as Json).map(([name, sub]) => [name, inline(sub, file, stack)]),
+      );
     } else if (k === 'items' || k === 'additionalProperties') {
       out[k] = typeof v === 'boolean' ? v : inline(v, file, stack);
     } else if (k !== 'allOf') {
@@ -62,8 +68,16 @@ function inline(schema: unknown, file: string, stack: string[] = []): Json {
   if (Array.isArray(s.allOf)) {
     for (const part of s.allOf) {
       const merged = inline(part, file, stack);
-      out.properties = { ...(merged.properties as Json | undefined), ...(out.properties as Json | undefined) };
-      out.required = [...new Set([...((merged.required as string[] | undefined) ?? []), ...((out.required as string[] | undefined) ?? [])])];
+      out.properties = {
+        ...(merged.properties as Json | undefined),
+        ...(out.properties as Json | undefined),
+      };
+      out.required = [
+        ...new Set([
+          ...((merged.required as string[] | undefined) ?? []),
+          ...((out.required as string[] | undefined) ?? []),
+        ]),
+      ];
       if (merged.type && !out.type) out.type = merged.type;
     }
   }
@@ -83,23 +97,47 @@ export interface ContractCheck {
  * Checks one emulator answer against the published operation: the status must be one the
  * operation declares (errors may use `default`), and the body must match that response's schema.
  */
-export function checkAgainstSwagger(swaggerFile: keyof typeof FILES, method: string, path: string, status: number, body: unknown): ContractCheck {
+export function checkAgainstSwagger(
+  swaggerFile: keyof typeof FILES,
+  method: string,
+  path: string,
+  status: number,
+  body: unknown,
+): ContractCheck {
   const doc = document(swaggerFile)!;
   const paths = doc.paths as Record<string, Record<string, Json>>;
-  const template = Object.keys(paths).find((t) => new RegExp(`^${t.replace(/\{[^}]+\}/g, '[^/]+')}$`, 'i').test(path));
+  const template = Object.keys(paths).find((t) =>
+    new RegExp(`^${t.replace(/\{[^}]+\}/g, '[^/]+')}$`, 'i').test(path),
+  );
   if (!template) return { operationId: '?', errors: [`no swagger path matches ${path}`] };
   const operation = paths[template]![method.toLowerCase()];
   if (!operation) return { operationId: '?', errors: [`${method} is not an operation of ${template}`] };
   const responses = operation.responses as Record<string, Json>;
   const declared = responses[String(status)] ?? (status >= 400 ? responses.default : undefined);
   const operationId = String(operation.operationId);
-  if (!declared) return { operationId, errors: [`status ${status} is not declared (declared: ${Object.keys(responses).join(', ')})`] };
+  if (!declared)
+    return {
+      operationId,
+      errors: [`status ${status} is not declared (declared: ${Object.keys(responses).join(', ')})`],
+    };
   if (!declared.schema) {
-    return { operationId, errors: body === undefined ? [] : [`status ${status} declares no body, got ${JSON.stringify(body).slice(0, 80)}`] };
+    return {
+      operationId,
+      errors:
+        body === undefined
+          ? []
+          : [`status ${status} declares no body, got ${JSON.stringify(body).slice(0, 80)}`],
+    };
   }
   const validate = ajv.compile(inline(declared.schema, swaggerFile));
   if (validate(body)) return { operationId, errors: [] };
-  return { operationId, errors: (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`) };
+  return {
+    operationId,
+    errors: (validate.errors ?? []).map(
+      (e) =>
+        `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+    ),
+  };
 }
 
 /** The schema of a named definition, for checking documents that are not an operation's answer. */

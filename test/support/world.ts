@@ -8,7 +8,12 @@ import { JitActor } from '../../sandbox/jitActor.js';
 import { TeamsSink } from '../../sandbox/teamsSink.js';
 import { guard } from '../../src/functions/guard.js';
 import { LOCAL_EMULATOR_TOKEN } from '../../src/adapters/armCredential.js';
-import { displayOf, emulatorCredential, principalFromToken, userPrincipal } from '../../sandbox/emulator/principal.js';
+import {
+  displayOf,
+  emulatorCredential,
+  principalFromToken,
+  userPrincipal,
+} from '../../sandbox/emulator/principal.js';
 import { NetworkManagementClient } from '@azure/arm-network';
 
 export const SUBSCRIPTION = '20ff7fc3-e762-44dd-bd96-b71116dcdc23';
@@ -75,10 +80,12 @@ export class TestWorld {
     const events = this.inbox.splice(0);
     const results: PromiseSettledResult<void>[] = [];
     for (const event of events) {
-      results.push(await guard(event, this.context()).then(
-        (value) => ({ status: 'fulfilled' as const, value }),
-        (reason: unknown) => ({ status: 'rejected' as const, reason }),
-      ));
+      results.push(
+        await guard(event, this.context()).then(
+          (value) => ({ status: 'fulfilled' as const, value }),
+          (reason: unknown) => ({ status: 'rejected' as const, reason }),
+        ),
+      );
     }
     return results;
   }
@@ -104,7 +111,9 @@ export class TestWorld {
 
   /** ARM calls made by the guardrail (not by the people or JIT in the scenario). */
   guardrailCalls(): { method: string; path: string; status: number }[] {
-    return this.arm.requests.filter((r) => r.principal === GUARDRAIL_PRINCIPAL).map(({ method, path, status }) => ({ method, path, status }));
+    return this.arm.requests
+      .filter((r) => r.principal === GUARDRAIL_PRINCIPAL)
+      .map(({ method, path, status }) => ({ method, path, status }));
   }
 
   /** An `@azure/arm-network` client acting as a person (for writes that are not JIT's). */
@@ -120,25 +129,49 @@ export class TestWorld {
   /** Cards the Teams sink accepted, as fact title → value maps (one per rule section). */
   cardFacts(): Record<string, string>[][] {
     return this.teams.cards.map((card) => {
-      const content = (card.body as { attachments: { content: { body: { type: string; facts?: { title: string; value: string }[] }[] } }[] }).attachments[0]!.content;
-      return content.body.filter((e) => e.type === 'FactSet').map((e) => Object.fromEntries(e.facts!.map((f) => [f.title, f.value])));
+      const content = (
+        card.body as {
+          attachments: {
+            content: { body: { type: string; facts?: { title: string; value: string }[] }[] };
+          }[];
+        }
+      ).attachments[0]!.content;
+      return content.body
+        .filter((e) => e.type === 'FactSet')
+        .map((e) => Object.fromEntries(e.facts!.map((f) => [f.title, f.value])));
     });
   }
 
   actor(upn: string): JitActor {
-    return new JitActor({ armUrl: this.arm.url, ca: this.arm.ca, subscriptionId: SUBSCRIPTION, resourceGroup: RESOURCE_GROUP, location: LOCATION, upn });
+    return new JitActor({
+      armUrl: this.arm.url,
+      ca: this.arm.ca,
+      subscriptionId: SUBSCRIPTION,
+      resourceGroup: RESOURCE_GROUP,
+      location: LOCATION,
+      upn,
+    });
   }
 
   /** An InvocationContext as the host would give, with its logs captured. */
   context(functionName = 'guard'): InvocationContext {
-    const capture = (level: CapturedLog['level']) => (...args: unknown[]) => {
-      this.logs.push({ level, message: args.map(String).join(' ') });
-    };
+    const capture =
+      (level: CapturedLog['level']) =>
+      (...args: unknown[]) => {
+        this.logs.push({ level, message: args.map(String).join(' ') });
+      };
     return new functions.InvocationContext({
       functionName,
       invocationId: `test-${this.logs.length}`,
       logHandler: (level, ...args) => {
-        const mapped = level === 'warning' ? 'warn' : level === 'information' ? 'info' : level === 'error' ? 'error' : 'debug';
+        const mapped =
+          level === 'warning'
+            ? 'warn'
+            : level === 'information'
+              ? 'info'
+              : level === 'error'
+                ? 'error'
+                : 'debug';
         capture(mapped)(...args);
       },
     });
@@ -146,6 +179,12 @@ export class TestWorld {
 
   /** Seeds a VM with its own NSG in the test subscription. */
   seedVm(name: string, options: { rules?: unknown[]; tags?: Record<string, string> } = {}) {
-    return this.arm.seedVm({ subscriptionId: SUBSCRIPTION, resourceGroup: RESOURCE_GROUP, name, location: LOCATION, ...options });
+    return this.arm.seedVm({
+      subscriptionId: SUBSCRIPTION,
+      resourceGroup: RESOURCE_GROUP,
+      name,
+      location: LOCATION,
+      ...options,
+    });
   }
 }

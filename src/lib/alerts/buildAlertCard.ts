@@ -36,7 +36,14 @@ export interface TeamsMessage {
 /** Builds the Adaptive Card 1.5 that tells ops what happened on one NSG. */
 export function buildAlertCard(alert: GuardAlert, portalUrl: string): AdaptiveCard {
   const body: CardElement[] = [
-    { type: 'TextBlock', text: headline(alert), wrap: true, weight: 'Bolder', size: 'Medium', color: headlineColor(alert) },
+    {
+      type: 'TextBlock',
+      text: headline(alert),
+      wrap: true,
+      weight: 'Bolder',
+      size: 'Medium',
+      color: headlineColor(alert),
+    },
     {
       type: 'FactSet',
       facts: facts([
@@ -71,7 +78,13 @@ export function buildAlertCard(alert: GuardAlert, portalUrl: string): AdaptiveCa
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.5',
     body,
-    actions: [{ type: 'Action.OpenUrl', title: 'Open the NSG in the Azure portal', url: nsgPortalUrl(portalUrl, alert.nsgId) }],
+    actions: [
+      {
+        type: 'Action.OpenUrl',
+        title: 'Open the NSG in the Azure portal',
+        url: nsgPortalUrl(portalUrl, alert.nsgId),
+      },
+    ],
   };
 }
 
@@ -89,7 +102,8 @@ export function nsgPortalUrl(portalUrl: string, nsgId: string): string {
 function headline(alert: GuardAlert): string {
   const count = alert.findings.length;
   const rules = count === 1 ? 'a JIT rule open to the internet' : `${count} JIT rules open to the internet`;
-  if (alert.findings.some((f) => f.action === 'failed')) return `⚠️ Could not remove ${rules} on ${alert.nsgName}`;
+  if (alert.findings.some((f) => f.action === 'failed'))
+    return `⚠️ Could not remove ${rules} on ${alert.nsgName}`;
   if (alert.mode === 'report') return `JIT guardrail (report mode) found ${rules} on ${alert.nsgName}`;
   return `JIT guardrail removed ${rules} on ${alert.nsgName}`;
 }
@@ -100,9 +114,15 @@ function headlineColor(alert: GuardAlert): 'Attention' | 'Warning' | 'Good' {
 }
 
 function ruleFacts(finding: RuleFinding, alert: GuardAlert): [string, string][] {
-  const requester = finding.request?.requestor
-    ?? (alert.requesterLookupProblem !== undefined ? `unknown (${alert.requesterLookupProblem})` : 'unknown (no matching JIT request)');
-  const action = finding.failure === undefined ? ACTION_LABEL[finding.action] : `${ACTION_LABEL[finding.action]}: ${finding.failure}`;
+  const requester =
+    finding.request?.requestor ??
+    (alert.requesterLookupProblem !== undefined
+      ? `unknown (${alert.requesterLookupProblem})`
+      : 'unknown (no matching JIT request)');
+  const action =
+    finding.failure === undefined
+      ? ACTION_LABEL[finding.action]
+      : `${ACTION_LABEL[finding.action]}: ${finding.failure}`;
   return [
     ['Rule', finding.ruleName],
     ['VM', finding.vmName ?? 'unknown'],

@@ -69,7 +69,10 @@ export async function parseGuardEvent(delivered: unknown): Promise<GuardEvent> {
     );
   }
   const dataSubscription = optionalString(data, 'subscriptionId', envelope.id);
-  if (dataSubscription !== undefined && dataSubscription.toLowerCase() !== resource.subscriptionId.toLowerCase()) {
+  if (
+    dataSubscription !== undefined &&
+    dataSubscription.toLowerCase() !== resource.subscriptionId.toLowerCase()
+  ) {
     throw new InvalidEventError(
       `event ${envelope.id}: data.subscriptionId does not match the subscription in resourceUri`,
     );
@@ -150,6 +153,7 @@ function requireString(data: Record<string, unknown>, key: string, eventId: stri
 function optionalString(data: Record<string, unknown>, key: string, eventId: string): string | undefined {
   const value = readIgnoringCase(data, key);
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new InvalidEventError(`event ${eventId}: data.${key} must be a string`);
+  if (typeof value !== 'string')
+    throw new InvalidEventError(`event ${eventId}: data.${key} must be a string`);
   return value;
 }

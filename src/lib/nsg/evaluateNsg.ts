@@ -7,13 +7,7 @@ export type Verdict = 'remove' | 'keep';
 
 /** Why a rule got its verdict; a fixed set so alerts, logs and tests can rely on it. */
 export type VerdictReason =
-  | 'wildcard-source'
-  | 'exempt'
-  | 'not-jit'
-  | 'outbound'
-  | 'deny'
-  | 'specific-source'
-  | 'incomplete-rule';
+  'wildcard-source' | 'exempt' | 'not-jit' | 'outbound' | 'deny' | 'specific-source' | 'incomplete-rule';
 
 export interface RuleVerdict {
   readonly name: string;

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildAlertCard, TEAMS_MAX_BODY_BYTES, toTeamsMessage } from '../../../src/lib/alerts/buildAlertCard.js';
+import {
+  buildAlertCard,
+  TEAMS_MAX_BODY_BYTES,
+  toTeamsMessage,
+} from '../../../src/lib/alerts/buildAlertCard.js';
 import type { GuardAlert, RuleFinding } from '../../../src/lib/alerts/guardAlert.js';
 import { adaptiveCardValidator } from '../../support/adaptiveCardSchema.js';
 import { fixture } from '../../support/fixtures.js';
@@ -11,7 +15,12 @@ const finding = (overrides: Partial<RuleFinding> = {}): RuleFinding => ({
   sources: ['*'],
   action: 'removed',
   failure: undefined,
-  request: { requestor: 'barbara@contoso.com', justification: 'debugging', startTimeUtc: '2026-11-25T10:00:00Z', endTimeUtc: '2026-11-25T13:00:00Z' },
+  request: {
+    requestor: 'barbara@contoso.com',
+    justification: 'debugging',
+    startTimeUtc: '2026-11-25T10:00:00Z',
+    endTimeUtc: '2026-11-25T13:00:00Z',
+  },
   ...overrides,
 });
 
@@ -19,8 +28,14 @@ const alert = (overrides: Partial<GuardAlert> = {}): GuardAlert => ({
   subscriptionId: '20ff7fc3-e762-44dd-bd96-b71116dcdc23',
   resourceGroup: 'myRg1',
   nsgName: 'vm1-nsg',
-  nsgId: '/subscriptions/20ff7fc3-e762-44dd-bd96-b71116dcdc23/resourceGroups/myRg1/providers/Microsoft.Network/networkSecurityGroups/vm1-nsg',
-  writer: { kind: 'jit', display: 'Defender for Cloud JIT (Security RP)', appId: '8edd93e1-2103-40b4-bd70-6e34e586362d', objectId: undefined },
+  nsgId:
+    '/subscriptions/20ff7fc3-e762-44dd-bd96-b71116dcdc23/resourceGroups/myRg1/providers/Microsoft.Network/networkSecurityGroups/vm1-nsg',
+  writer: {
+    kind: 'jit',
+    display: 'Defender for Cloud JIT (Security RP)',
+    appId: '8edd93e1-2103-40b4-bd70-6e34e586362d',
+    objectId: undefined,
+  },
   eventId: 'event-1',
   correlationId: 'corr-1',
   occurredAt: '2026-11-25T10:00:05.000Z',
@@ -33,20 +48,36 @@ const alert = (overrides: Partial<GuardAlert> = {}): GuardAlert => ({
 
 const validate = adaptiveCardValidator();
 const factsOf = (card: ReturnType<typeof buildAlertCard>) =>
-  Object.fromEntries(card.body.flatMap((e) => (e.type === 'FactSet' ? e.facts.map((f) => [f.title, f.value]) : [])));
+  Object.fromEntries(
+    card.body.flatMap((e) => (e.type === 'FactSet' ? e.facts.map((f) => [f.title, f.value]) : [])),
+  );
 
 describe('buildAlertCard', () => {
   it.each([
     ['removed', alert()],
     ['report mode', alert({ mode: 'report', findings: [finding({ action: 'would-remove' })] })],
     ['already removed', alert({ findings: [finding({ action: 'already-removed' })] })],
-    ['permission denied', alert({ findings: [finding({ action: 'failed', failure: 'permission-denied (HTTP 403)' })], permissionProblem: 'delete security rule failed: permission-denied (HTTP 403)' })],
-    ['requester unknown', alert({ findings: [finding({ request: undefined })], requesterLookupProblem: 'JIT policy could not be read' })],
+    [
+      'permission denied',
+      alert({
+        findings: [finding({ action: 'failed', failure: 'permission-denied (HTTP 403)' })],
+        permissionProblem: 'delete security rule failed: permission-denied (HTTP 403)',
+      }),
+    ],
+    [
+      'requester unknown',
+      alert({
+        findings: [finding({ request: undefined })],
+        requesterLookupProblem: 'JIT policy could not be read',
+      }),
+    ],
   ])('%s: valid Adaptive Card 1.5 in the Teams envelope', (_label, input) => {
     const card = buildAlertCard(input, 'https://portal.azure.com');
     expect(validate(card), JSON.stringify(validate.errors)).toBe(true);
     const message = toTeamsMessage(card);
-    const envelope = fixture<{ type: string; attachments: { contentType: string }[] }>('azure/teams-webhook-adaptive-card-envelope.example.json');
+    const envelope = fixture<{ type: string; attachments: { contentType: string }[] }>(
+      'azure/teams-webhook-adaptive-card-envelope.example.json',
+    );
     expect(message.type).toBe(envelope.type);
     expect(message.attachments[0]!.contentType).toBe(envelope.attachments[0]!.contentType);
   });
@@ -75,14 +106,26 @@ describe('buildAlertCard', () => {
       'Correlation id': 'corr-1',
     });
     expect(card.actions).toEqual([
-      { type: 'Action.OpenUrl', title: 'Open the NSG in the Azure portal', url: `https://portal.azure.com/#resource${alert().nsgId}/overview` },
+      {
+        type: 'Action.OpenUrl',
+        title: 'Open the NSG in the Azure portal',
+        url: `https://portal.azure.com/#resource${alert().nsgId}/overview`,
+      },
     ]);
     expect(card.actions.length).toBeLessThanOrEqual(6);
   });
 
   it('stays under 28 KB with many rules and long justifications', () => {
     const many = Array.from({ length: 60 }, (_, i) =>
-      finding({ ruleName: `MicrosoftDefenderForCloud-JITRule-${i}-8C18BF8921F041989344B4F1E3A0C370`, request: { requestor: 'x@contoso.com', justification: 'j'.repeat(5000), startTimeUtc: undefined, endTimeUtc: undefined } }),
+      finding({
+        ruleName: `MicrosoftDefenderForCloud-JITRule-${i}-8C18BF8921F041989344B4F1E3A0C370`,
+        request: {
+          requestor: 'x@contoso.com',
+          justification: 'j'.repeat(5000),
+          startTimeUtc: undefined,
+          endTimeUtc: undefined,
+        },
+      }),
     );
     const card = buildAlertCard(alert({ findings: many }), 'https://portal.azure.com');
     expect(Buffer.byteLength(JSON.stringify(toTeamsMessage(card)))).toBeLessThan(TEAMS_MAX_BODY_BYTES);

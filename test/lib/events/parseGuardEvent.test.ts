@@ -10,7 +10,10 @@ type Json = Record<string, unknown>;
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /** The documented sample event, turned into an NSG write (only the resource fields change). */
-function nsgWriteEvent(schema: 'eventgrid' | 'cloudevent', patch: Partial<Record<string, unknown>> = {}): Json {
+function nsgWriteEvent(
+  schema: 'eventgrid' | 'cloudevent',
+  patch: Partial<Record<string, unknown>> = {},
+): Json {
   const [event] = clone(fixture<Json[]>(`azure/eventgrid-resource-write-success.${schema}.json`));
   const data = event!.data as Json;
   Object.assign(data, {
@@ -43,11 +46,16 @@ describe('parseGuardEvent: relevant events', () => {
         resourceUri: `${NSG_URI}/securityRules/MicrosoftDefenderForCloud-JITRule-1-ABC`,
       }),
     );
-    expect(parsed).toMatchObject({ kind: 'nsg-write', resource: { nsgName: 'vm1-nsg', ruleName: 'MicrosoftDefenderForCloud-JITRule-1-ABC' } });
+    expect(parsed).toMatchObject({
+      kind: 'nsg-write',
+      resource: { nsgName: 'vm1-nsg', ruleName: 'MicrosoftDefenderForCloud-JITRule-1-ABC' },
+    });
   });
 
   it('accepts JSON text and one-element arrays, and operation names in any case', async () => {
-    const event = nsgWriteEvent('eventgrid', { operationName: 'MICROSOFT.NETWORK/networkSecurityGroups/WRITE' });
+    const event = nsgWriteEvent('eventgrid', {
+      operationName: 'MICROSOFT.NETWORK/networkSecurityGroups/WRITE',
+    });
     expect((await parseGuardEvent(JSON.stringify([event]))).kind).toBe('nsg-write');
   });
 
@@ -58,28 +66,57 @@ describe('parseGuardEvent: relevant events', () => {
     for (const [k, v] of Object.entries(data)) pascal[k[0]!.toUpperCase() + k.slice(1)] = v;
     pascal.HttpRequest = {};
     event.data = pascal;
-    expect(await parseGuardEvent(event)).toMatchObject({ kind: 'nsg-write', resource: { nsgName: 'vm1-nsg' } });
+    expect(await parseGuardEvent(event)).toMatchObject({
+      kind: 'nsg-write',
+      resource: { nsgName: 'vm1-nsg' },
+    });
   });
 
   it('identifies the Security RP as JIT from claims.appid, not caller', async () => {
     const event = nsgWriteEvent('eventgrid');
-    const firstParty = fixture<Json>('azure/captured/activitylog-nsg-flowlog-write-firstparty-app.beginrequest.json');
+    const firstParty = fixture<Json>(
+      'azure/captured/activitylog-nsg-flowlog-write-firstparty-app.beginrequest.json',
+    );
     (event.data as Json).claims = { ...(firstParty.claims as Json), appid: SECURITY_RP_APP_ID };
     const parsed = await parseGuardEvent(event);
-    expect(parsed.kind === 'nsg-write' && parsed.writer).toMatchObject({ kind: 'jit', appId: SECURITY_RP_APP_ID });
+    expect(parsed.kind === 'nsg-write' && parsed.writer).toMatchObject({
+      kind: 'jit',
+      appId: SECURITY_RP_APP_ID,
+    });
   });
 });
 
 describe('parseGuardEvent: events it ignores (no ARM call follows)', () => {
   it.each([
-    ['the documented storage write', () => fixture<Json[]>('azure/eventgrid-resource-write-success.eventgrid.json')[0]],
+    [
+      'the documented storage write',
+      () => fixture<Json[]>('azure/eventgrid-resource-write-success.eventgrid.json')[0],
+    ],
     ['a resource delete', () => fixture<Json[]>('azure/eventgrid-resource-delete-success.eventgrid.json')[0]],
-    ['a resource delete (CloudEvents)', () => fixture<Json[]>('azure/eventgrid-resource-delete-success.cloudevent.json')[0]],
+    [
+      'a resource delete (CloudEvents)',
+      () => fixture<Json[]>('azure/eventgrid-resource-delete-success.cloudevent.json')[0],
+    ],
     ['a resource action', () => fixture<Json[]>('azure/eventgrid-resource-action-success.eventgrid.json')[0]],
-    ['the subscription validation handshake', () => fixture<Json[]>('azure/eventgrid-subscription-validation.eventgrid.json')[0]],
-    ['a Resource Notifications event', () => fixture<Json>('azure/eventgrid-arn-resources-createdorupdated.eventgrid.json')],
-    ['an NSG delete', () => nsgWriteEvent('eventgrid', { operationName: 'Microsoft.Network/networkSecurityGroups/delete' })],
-    ['a rule delete', () => nsgWriteEvent('eventgrid', { operationName: 'Microsoft.Network/networkSecurityGroups/securityRules/delete' })],
+    [
+      'the subscription validation handshake',
+      () => fixture<Json[]>('azure/eventgrid-subscription-validation.eventgrid.json')[0],
+    ],
+    [
+      'a Resource Notifications event',
+      () => fixture<Json>('azure/eventgrid-arn-resources-createdorupdated.eventgrid.json'),
+    ],
+    [
+      'an NSG delete',
+      () => nsgWriteEvent('eventgrid', { operationName: 'Microsoft.Network/networkSecurityGroups/delete' }),
+    ],
+    [
+      'a rule delete',
+      () =>
+        nsgWriteEvent('eventgrid', {
+          operationName: 'Microsoft.Network/networkSecurityGroups/securityRules/delete',
+        }),
+    ],
   ])('%s', async (_label, make) => {
     const parsed = await parseGuardEvent(make());
     expect(parsed.kind).toBe('ignored');
@@ -91,20 +128,83 @@ describe('parseGuardEvent: malformed deliveries fail with a clear error', () => 
     ['garbage text', () => 'not json at all', /not JSON/],
     ['a number', () => 42, /expected an event object/],
     ['null', () => null, /expected an event object/],
-    ['two events at once', () => [nsgWriteEvent('eventgrid'), nsgWriteEvent('eventgrid')], /expected one event, got 2/],
+    [
+      'two events at once',
+      () => [nsgWriteEvent('eventgrid'), nsgWriteEvent('eventgrid')],
+      /expected one event, got 2/,
+    ],
     ['an empty array', () => [], /expected one event, got 0/],
-    ['no id', () => { const e = nsgWriteEvent('eventgrid'); delete e.id; return e; }, /id/],
+    [
+      'no id',
+      () => {
+        const e = nsgWriteEvent('eventgrid');
+        delete e.id;
+        return e;
+      },
+      /id/,
+    ],
     ['eventType not a string', () => ({ ...nsgWriteEvent('eventgrid'), eventType: 7 }), /eventType/],
-    ['no data', () => { const e = nsgWriteEvent('eventgrid'); delete e.data; return e; }, /data/],
+    [
+      'no data',
+      () => {
+        const e = nsgWriteEvent('eventgrid');
+        delete e.data;
+        return e;
+      },
+      /data/,
+    ],
     ['data not an object', () => ({ ...nsgWriteEvent('eventgrid'), data: 'x' }), /no data object/],
-    ['operationName missing', () => { const e = nsgWriteEvent('eventgrid'); delete (e.data as Json).operationName; return e; }, /operationName/],
+    [
+      'operationName missing',
+      () => {
+        const e = nsgWriteEvent('eventgrid');
+        delete (e.data as Json).operationName;
+        return e;
+      },
+      /operationName/,
+    ],
     ['operationName a number', () => nsgWriteEvent('eventgrid', { operationName: 5 }), /operationName/],
-    ['resourceUri missing', () => { const e = nsgWriteEvent('eventgrid'); delete (e.data as Json).resourceUri; return e; }, /resourceUri/],
-    ['resourceUri not an NSG', () => nsgWriteEvent('eventgrid', { resourceUri: '/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/z' }), /not an NSG/],
-    ['subscription mismatch', () => nsgWriteEvent('eventgrid', { subscriptionId: '00000000-0000-0000-0000-000000000000' }), /subscriptionId does not match/],
-    ['claims not an object', () => nsgWriteEvent('eventgrid', { claims: 'appid=x' }), /claims must be an object/],
-    ['correlationId a number', () => nsgWriteEvent('eventgrid', { correlationId: 12 }), /correlationId must be a string/],
-    ['CloudEvent without source', () => { const e = nsgWriteEvent('cloudevent'); delete e.source; return e; }, /source/],
+    [
+      'resourceUri missing',
+      () => {
+        const e = nsgWriteEvent('eventgrid');
+        delete (e.data as Json).resourceUri;
+        return e;
+      },
+      /resourceUri/,
+    ],
+    [
+      'resourceUri not an NSG',
+      () =>
+        nsgWriteEvent('eventgrid', {
+          resourceUri: '/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/z',
+        }),
+      /not an NSG/,
+    ],
+    [
+      'subscription mismatch',
+      () => nsgWriteEvent('eventgrid', { subscriptionId: '00000000-0000-0000-0000-000000000000' }),
+      /subscriptionId does not match/,
+    ],
+    [
+      'claims not an object',
+      () => nsgWriteEvent('eventgrid', { claims: 'appid=x' }),
+      /claims must be an object/,
+    ],
+    [
+      'correlationId a number',
+      () => nsgWriteEvent('eventgrid', { correlationId: 12 }),
+      /correlationId must be a string/,
+    ],
+    [
+      'CloudEvent without source',
+      () => {
+        const e = nsgWriteEvent('cloudevent');
+        delete e.source;
+        return e;
+      },
+      /source/,
+    ],
   ];
   it.each(cases)('%s', async (_label, make, message) => {
     const error = await parseGuardEvent(make()).catch((e: unknown) => e);
@@ -115,13 +215,23 @@ describe('parseGuardEvent: malformed deliveries fail with a clear error', () => 
 
 describe('identifyWriter', () => {
   it('names a user by UPN (real capture)', () => {
-    const capture = fixture<Json>('azure/captured/activitylog-securityrules-write-user-allowall.beginrequest.json');
-    expect(identifyWriter(capture.claims)).toMatchObject({ kind: 'user', display: 'attacker@securathesis.onmicrosoft.com' });
+    const capture = fixture<Json>(
+      'azure/captured/activitylog-securityrules-write-user-allowall.beginrequest.json',
+    );
+    expect(identifyWriter(capture.claims)).toMatchObject({
+      kind: 'user',
+      display: 'attacker@securathesis.onmicrosoft.com',
+    });
   });
 
   it('names a first-party app by app id, never by a name it does not have (real capture)', () => {
-    const capture = fixture<Json>('azure/captured/activitylog-nsg-flowlog-write-firstparty-app.beginrequest.json');
-    expect(identifyWriter(capture.claims)).toMatchObject({ kind: 'app', appId: '2cf9eb86-36b5-49dc-86ae-9a63135dfa8c' });
+    const capture = fixture<Json>(
+      'azure/captured/activitylog-nsg-flowlog-write-firstparty-app.beginrequest.json',
+    );
+    expect(identifyWriter(capture.claims)).toMatchObject({
+      kind: 'app',
+      appId: '2cf9eb86-36b5-49dc-86ae-9a63135dfa8c',
+    });
   });
 
   it('knows the Security RP whatever the case of the key', () => {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { findJitRequest, singlePortsOf, type JitPolicyLike } from '../../../src/lib/jit/findJitRequest.js';
 import { fixture } from '../../support/fixtures.js';
 
-const documented = fixture<{ responses: { 200: { body: { properties: JitPolicyLike } } } }>('azure/jit-policy-get.example.json');
+const documented = fixture<{ responses: { 200: { body: { properties: JitPolicyLike } } } }>(
+  'azure/jit-policy-get.example.json',
+);
 const policy = documented.responses[200].body.properties;
 
 describe('findJitRequest', () => {
@@ -16,8 +18,12 @@ describe('findJitRequest', () => {
   });
 
   it('does not attribute a rule to a request for another VM, port or source', () => {
-    expect(findJitRequest([policy], { vmName: 'vm2', ports: [3389], sources: ['192.127.0.2'] })).toBeUndefined();
-    expect(findJitRequest([policy], { vmName: 'vm1', ports: [22], sources: ['192.127.0.2'] })).toBeUndefined();
+    expect(
+      findJitRequest([policy], { vmName: 'vm2', ports: [3389], sources: ['192.127.0.2'] }),
+    ).toBeUndefined();
+    expect(
+      findJitRequest([policy], { vmName: 'vm1', ports: [22], sources: ['192.127.0.2'] }),
+    ).toBeUndefined();
     expect(findJitRequest([policy], { vmName: 'vm1', ports: [3389], sources: ['*'] })).toBeUndefined();
   });
 
@@ -26,8 +32,27 @@ describe('findJitRequest', () => {
     const policies: JitPolicyLike[] = [
       {
         requests: [
-          { requestor: 'old@contoso.com', startTimeUtc: new Date('2026-01-01T00:00:00Z'), virtualMachines: [{ id: vmId, ports: [{ number: 22, allowedSourceAddressPrefix: 'Any' }] }] },
-          { requestor: 'new@contoso.com', startTimeUtc: new Date('2026-02-01T00:00:00Z'), virtualMachines: [{ id: vmId, ports: [{ number: 22, allowedSourceAddressPrefixes: ['10.0.0.1', '*'], endTimeUtc: new Date('2026-02-01T03:00:00Z') }] }] },
+          {
+            requestor: 'old@contoso.com',
+            startTimeUtc: new Date('2026-01-01T00:00:00Z'),
+            virtualMachines: [{ id: vmId, ports: [{ number: 22, allowedSourceAddressPrefix: 'Any' }] }],
+          },
+          {
+            requestor: 'new@contoso.com',
+            startTimeUtc: new Date('2026-02-01T00:00:00Z'),
+            virtualMachines: [
+              {
+                id: vmId,
+                ports: [
+                  {
+                    number: 22,
+                    allowedSourceAddressPrefixes: ['10.0.0.1', '*'],
+                    endTimeUtc: new Date('2026-02-01T03:00:00Z'),
+                  },
+                ],
+              },
+            ],
+          },
         ],
       },
     ];
