@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/settings.js';
+import { ConfigError, loadConfig, SETTING_NAMES } from '../../src/config/settings.js';
 
 const WEBHOOK =
   'https://prod-12.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=SECRET-SIGNATURE';
@@ -111,5 +111,22 @@ describe('loadConfig', () => {
     expect(
       problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_ARM_CA_FILE: join(dir, 'x.pem') })[0],
     ).toMatch(/holds no PEM certificate/);
+  });
+});
+
+describe('the settings are documented where operators look', () => {
+  const root = join(import.meta.dirname, '../..');
+
+  it('local.settings.sample.json names every setting, with values that pass validation', () => {
+    const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as {
+      Values: Record<string, string>;
+    };
+    for (const name of SETTING_NAMES) expect(Object.keys(sample.Values)).toContain(name);
+    expect(() => loadConfig(sample.Values)).not.toThrow();
+  });
+
+  it('the README configuration table names every setting', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    for (const name of SETTING_NAMES) expect(readme).toMatch(new RegExp(`\\| \`${name}\` \\|`));
   });
 });
