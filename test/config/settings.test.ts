@@ -127,6 +127,6 @@ describe('the settings are documented where operators look', () => {
 
   it('the README configuration table names every setting', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    for (const name of SETTING_NAMES) expect(readme).toMatch(new RegExp(`\\| \`${name}\` \\|`));
+    for (const name of SETTING_NAMES) expect(readme).toMatch(new RegExp(`\\| \`${name}\` +\\|`));
   });
 });
