@@ -78,12 +78,12 @@ export async function guardEvent(delivered: unknown, deps: GuardDeps): Promise<G
     return { status: 'clean', rulesChecked: evaluation.rules.length };
   }
 
-  const { removals, failures } = await removeRules(ref, toRemove, deps);
+  const removals = await removeRules(ref, toRemove, deps);
+  const failures = removals.flatMap((r) => (r.failure ? [r.failure] : []));
   const { policies, problem } = await readJitPolicies(ref.subscriptionId, deps);
-  const findings = removals.map((removal) => explain(removal, policies));
-
   // A retryable failure is left out of the alert: the redelivery retries it and alerts then.
-  const alerted = findings.filter((f) => f.action !== 'failed' || !isRetryable(failures, f.ruleName));
+  const findings = removals.map((r) => explain(r, policies));
+  const alerted = findings.filter((_, i) => !removals[i]?.failure?.retryable);
   const permissionDenied = failures.find((f) => f.kind === 'permission-denied');
   let alertError: unknown;
   if (alerted.length > 0) {
@@ -124,9 +124,12 @@ interface Removal {
   readonly failure: ArmCallError | undefined;
 }
 
-async function removeRules(ref: NsgRef, rules: readonly SecurityRuleDocument[], deps: GuardDeps) {
+async function removeRules(
+  ref: NsgRef,
+  rules: readonly SecurityRuleDocument[],
+  deps: GuardDeps,
+): Promise<Removal[]> {
   const removals: Removal[] = [];
-  const failures: ArmCallError[] = [];
   // One at a time: deletes on the same NSG contend for its etag (409 AnotherOperationInProgress).
   for (const rule of rules) {
     if (deps.mode === 'report') {
@@ -147,11 +150,10 @@ async function removeRules(ref: NsgRef, rules: readonly SecurityRuleDocument[], 
     } catch (error) {
       if (!(error instanceof ArmCallError)) throw error;
       deps.log.error(error.message);
-      failures.push(error);
       removals.push({ rule, action: 'failed', failure: error });
     }
   }
-  return { removals, failures };
+  return removals;
 }
 
 async function readJitPolicies(
@@ -189,10 +191,6 @@ function explain(removal: Removal, policies: readonly JitPolicyLike[]): RuleFind
         : `${removal.failure.kind}${removal.failure.statusCode ? ` (HTTP ${removal.failure.statusCode})` : ''}`,
     request,
   };
-}
-
-function isRetryable(failures: readonly ArmCallError[], ruleName: string): boolean {
-  return failures.some((f) => f.target.endsWith(`/securityRules/${ruleName}`) && f.retryable);
 }
 
 async function sendUnsentAlerts(eventId: string, deps: GuardDeps): Promise<void> {
