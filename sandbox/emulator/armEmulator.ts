@@ -134,6 +134,28 @@ export class ArmEmulator {
     return this.events.subscribe({ deliver, schema });
   }
 
+  /**
+   * Delivers events to an HTTP endpoint as Event Grid does: a POST of a JSON array with the
+   * `aeg-event-type: Notification` header; a non-2xx answer counts as a failed delivery.
+   */
+  subscribeWebhook(url: string, schema: EventSchemaName = 'EventGridSchema'): () => void {
+    return this.events.subscribe({
+      schema,
+      deliver: async (event) => {
+        const cloud = schema === 'CloudEventSchemaV1_0';
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': cloud ? 'application/cloudevents-batch+json; charset=utf-8' : 'application/json',
+            'aeg-event-type': 'Notification',
+          },
+          body: JSON.stringify([event]),
+        });
+        if (!response.ok) throw new Error(`webhook answered HTTP ${response.status}`);
+      },
+    });
+  }
+
   injectFault(fault: Fault, where: { method?: string; path?: string | RegExp; times?: number } = {}): void {
     this.faults.add({ ...where, fault });
   }

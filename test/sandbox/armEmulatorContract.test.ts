@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -501,5 +502,56 @@ describe('the recorded real session and the emulator agree on the delete handsha
     expect(del.ResponseHeaders.Location).toMatch(/\/operationResults\//);
     const poll = recording.Entries.find((e) => e.RequestUri === del.ResponseHeaders['Azure-AsyncOperation']);
     expect(poll?.ResponseBody).toEqual({ status: 'Succeeded' });
+  });
+});
+
+describe('event delivery to a webhook', () => {
+  it('POSTs each event as a one-element array with aeg-event-type, and records failed deliveries', async () => {
+    const received: { headers: Record<string, unknown>; body: unknown }[] = [];
+    let answer = 200;
+    const server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: JSON.parse(text) });
+        res.writeHead(answer).end();
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const arm = new ArmEmulator();
+    await arm.start();
+    try {
+      const port = (server.address() as { port: number }).port;
+      arm.subscribeWebhook(`http://127.0.0.1:${port}/api/events`, 'CloudEventSchemaV1_0');
+      const { vmId } = arm.seedVm({ subscriptionId: SUB, resourceGroup: RG, name: 'vm1' });
+      const actor = new JitActor({
+        armUrl: arm.url,
+        ca: arm.ca,
+        subscriptionId: SUB,
+        resourceGroup: RG,
+        location: 'westeurope',
+        upn: 'u@contoso.com',
+      });
+      await actor.enable(vmId, [22]);
+      await arm.events.idle();
+      expect(received).toHaveLength(1);
+      expect(received[0]!.headers['aeg-event-type']).toBe('Notification');
+      expect(received[0]!.body).toEqual([
+        expect.objectContaining({
+          specversion: '1.0',
+          type: 'Microsoft.Resources.ResourceWriteSuccess',
+          subject: NSG,
+        }),
+      ]);
+      answer = 500;
+      await actor.request(vmId, 22, '10.1.1.1');
+      await arm.events.idle();
+      expect(arm.events.deliveries.filter((d) => !d.ok).map((d) => d.error)).toContain(
+        'webhook answered HTTP 500',
+      );
+    } finally {
+      await arm.stop();
+      await new Promise((done) => server.close(done));
+    }
   });
 });
