@@ -1,2 +1,4 @@
 // Entry point the Functions host loads: each import registers its functions with `app`.
 import './functions/guard.js';
+import './functions/reconcileHttp.js';
+import './functions/reconcileTimer.js';

@@ -1,22 +1,26 @@
 import { createArmCredential } from './adapters/armCredential.js';
 import { createJitPolicyGateway } from './adapters/jitPolicyGateway.js';
 import { createNsgGateway } from './adapters/nsgGateway.js';
+import { createRoleGateway } from './adapters/roleGateway.js';
 import { createTeamsSender } from './adapters/teamsWebhook.js';
 import { loadConfig, SETTING_NAMES, type GuardrailConfig } from './config/settings.js';
 import { createMemoryOutbox } from './core/alertOutbox.js';
 import type { GuardDeps } from './core/guardEvent.js';
 import type { Logger } from './core/logger.js';
+import { createRoleWriteMemory, reconcileRole, type ReconcileDeps } from './core/reconcileRole.js';
 
 /** Config plus the adapters built from it, created once per process and shared by invocations. */
 export interface Runtime {
   readonly config: GuardrailConfig;
   guardDeps(log: Logger): GuardDeps;
+  reconcileDeps(log: Logger): ReconcileDeps;
 }
 
 export function createRuntime(config: GuardrailConfig): Runtime {
   const credential = createArmCredential(config);
   const nsgs = createNsgGateway(config, credential);
   const jitPolicies = createJitPolicyGateway(config, credential);
+  const roles = createRoleGateway(config, credential);
   const teams = createTeamsSender({
     url: config.teamsWebhookUrl,
     maxAttempts: config.teams.maxAttempts,
@@ -24,8 +28,26 @@ export function createRuntime(config: GuardrailConfig): Runtime {
     baseDelayMs: config.teams.retryDelayMs,
   });
   const outbox = createMemoryOutbox();
+  const memory = createRoleWriteMemory();
+  const now = () => new Date();
+
+  const reconcileDeps = (log: Logger): ReconcileDeps => ({
+    mode: config.mode,
+    scope: config.role.scope,
+    desired: config.role.desired,
+    settleMs: config.role.settleMs,
+    portalUrl: config.portalUrl,
+    roles,
+    teams,
+    outbox,
+    memory,
+    log,
+    now,
+  });
+
   return {
     config,
+    reconcileDeps,
     guardDeps: (log) => ({
       mode: config.mode,
       portalUrl: config.portalUrl,
@@ -34,7 +56,17 @@ export function createRuntime(config: GuardrailConfig): Runtime {
       teams,
       outbox,
       log,
-      now: () => new Date(),
+      now,
+      reconcileOnRoleWrite: (event) =>
+        reconcileRole(
+          {
+            dryRun: false,
+            trigger: 'event',
+            changedBy: event.writer.display,
+            changedRoleId: event.roleDefinitionId,
+          },
+          reconcileDeps(log),
+        ),
     }),
   };
 }

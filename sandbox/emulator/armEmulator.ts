@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createLoopbackCertificate } from './certificate.js';
 import { EventPublisher, type EventListener, type EventSchemaName } from './eventPublisher.js';
 import { FaultInjector, type Fault } from './faults.js';
+import { authorizationRoutes, RoleDefinitionStore } from './authorizationRoutes.js';
 import { networkRoutes, nsgId } from './networkRoutes.js';
 import { displayOf, guidFrom, principalFromToken, principalKey, type Principal } from './principal.js';
 import { armError, type EmulatorCore, type Reply, type RequestContext, type Route } from './routing.js';
@@ -26,6 +27,8 @@ export interface ArmEmulatorOptions {
   readonly tenantId?: string;
   /** How JIT's rule writes show up as events; default one NSG write. */
   readonly jitWriteStyle?: 'nsg' | 'rule';
+  /** How long role definition reads keep showing the previous version after a write; default 0. */
+  readonly roleReadLagMs?: number;
 }
 
 export interface LoggedRequest {
@@ -36,6 +39,8 @@ export interface LoggedRequest {
   readonly status: number;
   readonly principal: string;
   readonly durationMs: number;
+  /** The parsed JSON body of writes, as the emulator received it. */
+  readonly body: unknown;
 }
 
 export interface SeededVm {
@@ -52,6 +57,7 @@ export class ArmEmulator {
   readonly events = new EventPublisher();
   readonly faults = new FaultInjector();
   readonly requests: LoggedRequest[] = [];
+  readonly roles: RoleDefinitionStore;
   private server: Server | undefined;
   private certificate: string | undefined;
   private readonly sockets = new Set<Socket>();
@@ -72,7 +78,9 @@ export class ArmEmulator {
       lroRetryAfterSeconds: options.lroRetryAfterSeconds ?? 0,
       latencyMs: options.latencyMs ?? 0,
       jitWriteStyle: options.jitWriteStyle ?? 'nsg',
+      roleReadLagMs: options.roleReadLagMs ?? 0,
     };
+    this.roles = new RoleDefinitionStore({ readLagMs: () => this.options.roleReadLagMs });
     this.state = new ArmState(options.tenantId ?? guidFrom('tenant'));
     this.buckets =
       options.throttling === false ? undefined : new TokenBuckets(options.throttling ?? ARM_LIMITS);
@@ -84,10 +92,23 @@ export class ArmEmulator {
       retryAfterHeader: () => this.retryAfterHeader(),
       startOperation: (ctx, subscriptionId, location, failure) =>
         this.startOperation(ctx, subscriptionId, location, failure),
+      publishCallerEvent: (ctx, type, subscriptionId, resourceUri, operationName) =>
+        this.events.publish({
+          type,
+          subscriptionId,
+          tenantId: this.state.tenantId,
+          resourceUri,
+          operationName,
+          principal: ctx.principal,
+          correlationId: ctx.correlationId,
+          httpMethod: ctx.method,
+          url: `${this.url}${ctx.path}`,
+        }),
     };
     this.routes = [
       ...networkRoutes(core),
       ...securityRoutes(core, { writeStyle: () => this.options.jitWriteStyle }),
+      ...authorizationRoutes(core, this.roles),
     ];
   }
 
@@ -213,6 +234,20 @@ export class ArmEmulator {
     return this.state.putNsg(id, body);
   }
 
+  /** Adds a role definition directly (no name check, no lag, no event): for drift and duplicates. */
+  seedRoleDefinition(scope: string, guid: string, properties: Record<string, unknown>): void {
+    this.roles.write(
+      guid,
+      {
+        id: `${scope}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
+        name: guid,
+        type: 'Microsoft.Authorization/roleDefinitions',
+        properties: { type: 'CustomRole', ...properties },
+      },
+      0,
+    );
+  }
+
   getNsg(id: string): NsgJson | undefined {
     return this.state.getNsg(id);
   }
@@ -264,8 +299,10 @@ export class ArmEmulator {
     const path = url.pathname.replace(/\/{2,}/g, '/');
     const method = (req.method ?? 'GET').toUpperCase();
     const principal = principalOf(req);
+    let loggedBody: unknown;
     const log = (status: number) =>
       this.requests.push({
+        body: loggedBody,
         seq,
         method,
         path,
@@ -279,6 +316,13 @@ export class ArmEmulator {
     const latency =
       this.options.latencyMs + faults.reduce((sum, f) => sum + (f.kind === 'latency' ? f.ms : 0), 0);
     const rawBody = await readBody(req);
+    if (method !== 'GET' && rawBody.trim() !== '') {
+      try {
+        loggedBody = JSON.parse(rawBody);
+      } catch {
+        loggedBody = rawBody;
+      }
+    }
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
 
     for (const fault of faults) if (fault.kind === 'before') fault.run();

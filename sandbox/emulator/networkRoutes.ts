@@ -1,4 +1,3 @@
-import type { ResourceEventType } from './eventPublisher.js';
 import {
   armError,
   decode,
@@ -27,24 +26,7 @@ export function nsgId(subscriptionId: string, resourceGroup: string, name: strin
 export function networkRoutes(core: EmulatorCore): Route[] {
   const { state } = core;
 
-  const publish = (
-    ctx: RequestContext,
-    type: ResourceEventType,
-    subscriptionId: string,
-    resourceUri: string,
-    operationName: string,
-  ) =>
-    core.events.publish({
-      type,
-      subscriptionId,
-      tenantId: state.tenantId,
-      resourceUri,
-      operationName,
-      principal: ctx.principal,
-      correlationId: ctx.correlationId,
-      httpMethod: ctx.method,
-      url: new URL(ctx.path, core.baseUrl()).toString(),
-    });
+  const publish = core.publishCallerEvent;
 
   const findNsg = (params: readonly string[]): NsgJson | undefined => {
     const [s = '', rg = '', nsg = ''] = params.map(decode);

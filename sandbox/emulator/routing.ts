@@ -1,5 +1,5 @@
 import type { Fault } from './faults.js';
-import type { EventPublisher } from './eventPublisher.js';
+import type { EventPublisher, ResourceEventType } from './eventPublisher.js';
 import type { Principal } from './principal.js';
 import type { ArmState, OperationRecord } from './state.js';
 
@@ -40,6 +40,14 @@ export interface EmulatorCore {
   readonly pageSize: () => number;
   /** `Retry-After` for answers that say "poll again"; empty when configured to 0 (the SDK ignores 0). */
   retryAfterHeader(): Record<string, string>;
+  /** Publishes the event for a write the caller made through ARM. */
+  publishCallerEvent(
+    ctx: RequestContext,
+    type: ResourceEventType,
+    subscriptionId: string,
+    resourceUri: string,
+    operationName: string,
+  ): void;
   /** Starts a long-running operation; the returned headers point at the emulator itself. */
   startOperation(
     ctx: RequestContext,
@@ -51,8 +59,11 @@ export interface EmulatorCore {
 
 export const SEGMENT = '([^/]+)';
 
-export function route(method: string, template: string, handler: Handler): Route {
-  const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, SEGMENT)}/?$`, 'i');
+export function route(method: string, template: string | RegExp, handler: Handler): Route {
+  const pattern =
+    typeof template === 'string'
+      ? new RegExp(`^${template.replace(/\{[^}]+\}/g, SEGMENT)}/?$`, 'i')
+      : template;
   return { method, pattern, handler, kind: method === 'GET' ? 'reads' : 'writes' };
 }
 

@@ -1,4 +1,4 @@
-import { RestError } from '@azure/core-rest-pipeline';
+import { isRestError } from '@azure/core-rest-pipeline';
 
 export type ArmFailureKind =
   'permission-denied' | 'conflict' | 'throttled' | 'server-error' | 'operation-failed' | 'network' | 'other';
@@ -31,19 +31,20 @@ function describeCause(cause: unknown): string {
   return '';
 }
 
+/** The HTTP status of an SDK error. By name, not `instanceof`: SDK packages may bundle their own copy. */
 export function statusOf(error: unknown): number | undefined {
-  return error instanceof RestError ? error.statusCode : undefined;
+  return isRestError(error) ? error.statusCode : undefined;
 }
 
 export function toArmCallError(operation: string, target: string, error: unknown): ArmCallError {
   const status = statusOf(error);
-  const code = error instanceof RestError ? error.code : undefined;
+  const code = isRestError(error) ? error.code : undefined;
   let kind: ArmFailureKind;
   if (status === 403 || status === 401) kind = 'permission-denied';
   else if (status === 409 || status === 412) kind = 'conflict';
   else if (status === 429) kind = 'throttled';
   else if (status !== undefined && status >= 500) kind = 'server-error';
-  else if (status === undefined && error instanceof RestError) kind = 'network';
+  else if (status === undefined && isRestError(error)) kind = 'network';
   else if (
     status === undefined &&
     error instanceof Error &&

@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { TEAMS_MAX_BODY_BYTES, type TeamsMessage } from '../lib/alerts/buildAlertCard.js';
+import { TEAMS_MAX_BODY_BYTES, type TeamsMessage } from '../lib/alerts/adaptiveCard.js';
 
 export interface TeamsSender {
   send(message: TeamsMessage): Promise<void>;

@@ -1,10 +1,12 @@
 import { evaluateCommand, EVALUATE_HELP, type CommandIo } from './evaluateCommand.js';
 import { UsageError } from './readInput.js';
+import { roleDiffCommand, ROLE_DIFF_HELP } from './roleDiffCommand.js';
 
 const HELP = `Usage: jit-guardrail <command> [options]
 
 Commands:
-  evaluate [FILE|-]   decide which rules of one NSG (ARM JSON) the guardrail would remove
+  evaluate [FILE|-]              decide which rules of one NSG (ARM JSON) the guardrail would remove
+  role diff ACTUAL [--desired F]  compare a role definition with the least-privilege JIT requester role
 
 Run 'jit-guardrail <command> --help' for a command's options.`;
 
@@ -13,6 +15,7 @@ const COMMANDS: Record<
   { help: string; run: (args: readonly string[], io: CommandIo) => Promise<number> }
 > = {
   evaluate: { help: EVALUATE_HELP, run: evaluateCommand },
+  role: { help: ROLE_DIFF_HELP, run: roleDiffCommand },
 };
 
 /** Runs the CLI and returns the process exit code. */

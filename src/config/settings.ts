@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_ROLE_NAME, defaultDesiredRole } from '../lib/role/desiredRole.js';
+import { parseRoleDefinition, type RoleShape } from '../lib/role/roleDefinition.js';
 
 /** Every app setting the guardrail reads, by its environment variable name. */
 export const SETTING_NAMES = [
+  'GUARDRAIL_SUBSCRIPTION_ID',
   'GUARDRAIL_TEAMS_WEBHOOK_URL',
   'GUARDRAIL_MODE',
   'GUARDRAIL_ARM_ENDPOINT',
@@ -15,6 +18,12 @@ export const SETTING_NAMES = [
   'GUARDRAIL_TEAMS_TIMEOUT_MS',
   'GUARDRAIL_TEAMS_RETRY_DELAY_MS',
   'GUARDRAIL_PORTAL_URL',
+  'GUARDRAIL_ROLE_NAME',
+  'GUARDRAIL_ROLE_ASSIGNABLE_SCOPES',
+  'GUARDRAIL_ROLE_DESIRED_FILE',
+  'GUARDRAIL_ROLE_SETTLE_SECONDS',
+  'GUARDRAIL_RECONCILE_SCHEDULE',
+  'GUARDRAIL_ADMIN_APP_ROLE',
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -42,6 +51,18 @@ export interface GuardrailConfig {
     readonly retryDelayMs: number;
   };
   readonly portalUrl: string;
+  readonly role: {
+    /** The subscription the guardrail is deployed for; the role lives at its scope. */
+    readonly subscriptionId: string;
+    /** Where the role definition is read and written: `/subscriptions/<id>`. */
+    readonly scope: string;
+    /** The desired role, assignable scopes included. */
+    readonly desired: RoleShape & { readonly roleName: string; readonly assignableScopes: readonly string[] };
+    /** How long after its own write a stale read counts as "pending", not as drift. */
+    readonly settleMs: number;
+  };
+  /** App role an Entra-authenticated caller needs for `POST /api/reconcile`. */
+  readonly adminAppRole: string;
 }
 
 /** A setting is missing or wrong; the message names every bad setting at once. */
@@ -90,7 +111,18 @@ const integerSetting = (min: number, max: number, fallback: number) =>
       .default(fallback),
   );
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** NCRONTAB with seconds, as the Functions timer trigger takes it (six fields). */
+export const DEFAULT_RECONCILE_SCHEDULE = '0 */15 * * * *';
+
 const settingsSchema = z.object({
+  GUARDRAIL_SUBSCRIPTION_ID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string({ error: 'is required: the id of the subscription the guardrail protects' })
+      .regex(GUID, { error: 'must be a subscription id (a GUID)' }),
+  ),
   GUARDRAIL_TEAMS_WEBHOOK_URL: z.preprocess(
     emptyAsUndefined,
     urlSetting('the Teams Workflows webhook URL that receives alerts', true),
@@ -108,9 +140,7 @@ const settingsSchema = z.object({
     emptyAsUndefined,
     z
       .string()
-      .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
-        error: 'must be the client id (a GUID) of the user-assigned managed identity',
-      })
+      .regex(GUID, { error: 'must be the client id (a GUID) of the user-assigned managed identity' })
       .optional(),
   ),
   GUARDRAIL_ARM_MAX_RETRIES: integerSetting(0, 10, 3),
@@ -131,6 +161,25 @@ const settingsSchema = z.object({
     emptyAsUndefined,
     urlSetting('the Azure portal base URL used in alert links', false).default('https://portal.azure.com'),
   ),
+  GUARDRAIL_ROLE_NAME: z.preprocess(emptyAsUndefined, z.string().trim().min(1).max(512).optional()),
+  GUARDRAIL_ROLE_ASSIGNABLE_SCOPES: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? v.split(/[\s,]+/).filter(Boolean) : undefined),
+    z
+      .array(
+        z.string().regex(/^\/(subscriptions|providers\/Microsoft\.Management\/managementGroups)\/[^\s]+$/i, {
+          error:
+            'each scope must look like /subscriptions/<id>[/resourceGroups/<name>] or a management group',
+        }),
+      )
+      .optional(),
+  ),
+  GUARDRAIL_ROLE_DESIRED_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
+  GUARDRAIL_ROLE_SETTLE_SECONDS: integerSetting(0, 7200, 600),
+  GUARDRAIL_RECONCILE_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().optional()),
+  GUARDRAIL_ADMIN_APP_ROLE: z.preprocess(
+    emptyAsUndefined,
+    z.string().trim().min(1).default('Guardrail.Admin'),
+  ),
 });
 
 /**
@@ -146,6 +195,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
   }
   const s = parsed.data;
   const ca = readCaFile(s.GUARDRAIL_ARM_CA_FILE);
+  reconcileScheduleFrom(env);
+  const scope = `/subscriptions/${s.GUARDRAIL_SUBSCRIPTION_ID}`;
+  const desired = desiredRoleFrom(
+    s.GUARDRAIL_ROLE_DESIRED_FILE,
+    s.GUARDRAIL_ROLE_NAME,
+    s.GUARDRAIL_ROLE_ASSIGNABLE_SCOPES ?? [scope],
+  );
   const armUrl = new URL(s.GUARDRAIL_ARM_ENDPOINT);
   return Object.freeze({
     teamsWebhookUrl: s.GUARDRAIL_TEAMS_WEBHOOK_URL,
@@ -165,7 +221,72 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       retryDelayMs: s.GUARDRAIL_TEAMS_RETRY_DELAY_MS,
     }),
     portalUrl: s.GUARDRAIL_PORTAL_URL.replace(/\/+$/, ''),
+    role: Object.freeze({
+      subscriptionId: s.GUARDRAIL_SUBSCRIPTION_ID,
+      scope,
+      desired,
+      settleMs: s.GUARDRAIL_ROLE_SETTLE_SECONDS * 1000,
+    }),
+    adminAppRole: s.GUARDRAIL_ADMIN_APP_ROLE,
   });
+}
+
+const NCRONTAB_FIELD = /^[\d*/,-]+$/;
+
+/**
+ * The reconcile timer's schedule. The host needs it when the app is loaded, so it is read then
+ * (not on first use); a bad value stops the app from loading, with a message naming the setting.
+ */
+export function reconcileScheduleFrom(env: Readonly<Record<string, string | undefined>>): string {
+  const value = env.GUARDRAIL_RECONCILE_SCHEDULE?.trim();
+  if (value === undefined || value === '') return DEFAULT_RECONCILE_SCHEDULE;
+  const fields = value.split(/\s+/);
+  if (fields.length !== 6 || !fields.every((f) => NCRONTAB_FIELD.test(f))) {
+    throw new ConfigError([
+      `GUARDRAIL_RECONCILE_SCHEDULE: must be an NCRONTAB expression with six fields ({second} {minute} {hour} {day} {month} {day-of-week}), e.g. '${DEFAULT_RECONCILE_SCHEDULE}'`,
+    ]);
+  }
+  return value;
+}
+
+function desiredRoleFrom(
+  file: string | undefined,
+  roleName: string | undefined,
+  assignableScopes: readonly string[],
+): GuardrailConfig['role']['desired'] {
+  if (file === undefined) {
+    return {
+      ...defaultDesiredRole(roleName ?? DEFAULT_ROLE_NAME),
+      roleName: roleName ?? DEFAULT_ROLE_NAME,
+      assignableScopes,
+    };
+  }
+  let role: RoleShape;
+  try {
+    role = parseRoleDefinition(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (error) {
+    const reason =
+      error instanceof Error && 'code' in error
+        ? String(error.code)
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    throw new ConfigError([
+      `GUARDRAIL_ROLE_DESIRED_FILE: '${file}' is not a usable role definition (${reason})`,
+    ]);
+  }
+  if (roleName !== undefined && role.roleName !== undefined && role.roleName !== roleName) {
+    throw new ConfigError([
+      `GUARDRAIL_ROLE_NAME: '${roleName}' differs from the roleName '${role.roleName}' in GUARDRAIL_ROLE_DESIRED_FILE; set one of them`,
+    ]);
+  }
+  const name = roleName ?? role.roleName ?? DEFAULT_ROLE_NAME;
+  return {
+    ...role,
+    roleName: name,
+    description: role.description ?? defaultDesiredRole(name).description,
+    assignableScopes: role.assignableScopes ?? assignableScopes,
+  };
 }
 
 function readCaFile(path: string | undefined): string | undefined {

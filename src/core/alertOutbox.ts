@@ -1,4 +1,4 @@
-import type { TeamsMessage } from '../lib/alerts/buildAlertCard.js';
+import type { TeamsMessage } from '../lib/alerts/adaptiveCard.js';
 
 export interface OutboxEntry {
   readonly key: string;

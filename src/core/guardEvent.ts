@@ -3,10 +3,11 @@ import { ArmCallError } from '../adapters/armCallError.js';
 import type { JitPolicyGateway } from '../adapters/jitPolicyGateway.js';
 import type { NsgGateway } from '../adapters/nsgGateway.js';
 import type { TeamsSender } from '../adapters/teamsWebhook.js';
-import { buildAlertCard, toTeamsMessage } from '../lib/alerts/buildAlertCard.js';
+import { toTeamsMessage } from '../lib/alerts/adaptiveCard.js';
+import { buildNsgAlertCard } from '../lib/alerts/nsgAlertCard.js';
 import type { GuardAlert, RuleFinding } from '../lib/alerts/guardAlert.js';
 import { nsgResourceId, type NsgRef } from '../lib/events/nsgResourceId.js';
-import { parseGuardEvent } from '../lib/events/parseGuardEvent.js';
+import { parseGuardEvent, type RoleWriteEvent } from '../lib/events/parseGuardEvent.js';
 import { findJitRequest, singlePortsOf, type JitPolicyLike } from '../lib/jit/findJitRequest.js';
 import { evaluateNsg } from '../lib/nsg/evaluateNsg.js';
 import { vmNameFromDescription } from '../lib/nsg/jitRuleName.js';
@@ -23,10 +24,13 @@ export interface GuardDeps {
   readonly outbox: AlertOutbox;
   readonly log: Logger;
   readonly now: () => Date;
+  /** A role definition was written: reconcile the JIT requester role. */
+  readonly reconcileOnRoleWrite: (event: RoleWriteEvent) => Promise<unknown>;
 }
 
 export type GuardOutcome =
   | { readonly status: 'ignored'; readonly reason: string }
+  | { readonly status: 'role-reconciled' }
   | { readonly status: 'nsg-gone' }
   | { readonly status: 'clean'; readonly rulesChecked: number }
   | { readonly status: 'acted'; readonly findings: readonly RuleFinding[] };
@@ -54,6 +58,10 @@ export async function guardEvent(delivered: unknown, deps: GuardDeps): Promise<G
   if (event.kind === 'ignored') {
     deps.log.debug(`ignored event ${event.eventId}: ${event.reason}`);
     return { status: 'ignored', reason: event.reason };
+  }
+  if (event.kind === 'role-write') {
+    await deps.reconcileOnRoleWrite(event);
+    return { status: 'role-reconciled' };
   }
   const ref: NsgRef = event.resource;
   const nsg = await deps.nsgs.getNsg(ref);
@@ -105,7 +113,7 @@ export async function guardEvent(delivered: unknown, deps: GuardDeps): Promise<G
     await deps.outbox.enqueue({
       key,
       eventId: event.eventId,
-      message: toTeamsMessage(buildAlertCard(alert, deps.portalUrl)),
+      message: toTeamsMessage(buildNsgAlertCard(alert, deps.portalUrl)),
     });
   }
   try {

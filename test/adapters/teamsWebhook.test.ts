@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTeamsSender, parseRetryAfter, TeamsDeliveryError } from '../../src/adapters/teamsWebhook.js';
-import type { TeamsMessage } from '../../src/lib/alerts/buildAlertCard.js';
+import type { TeamsMessage } from '../../src/lib/alerts/adaptiveCard.js';
 import { TeamsSink } from '../../sandbox/teamsSink.js';
 
 const message: TeamsMessage = {

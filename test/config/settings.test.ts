@@ -2,8 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, SETTING_NAMES } from '../../src/config/settings.js';
+import { ConfigError, loadConfig, reconcileScheduleFrom, SETTING_NAMES } from '../../src/config/settings.js';
 
+const SUB = '20ff7fc3-e762-44dd-bd96-b71116dcdc23';
+const BASE = { GUARDRAIL_SUBSCRIPTION_ID: SUB };
 const WEBHOOK =
   'https://prod-12.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=SECRET-SIGNATURE';
 
@@ -19,7 +21,7 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe('loadConfig', () => {
   it('needs only the webhook URL; everything else has a safe default', () => {
-    const config = loadConfig({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK });
+    const config = loadConfig({ ...BASE, GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK });
     expect(config).toMatchObject({
       mode: 'enforce',
       arm: {
@@ -41,6 +43,7 @@ describe('loadConfig', () => {
     const caFile = join(dir, 'ca.pem');
     writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     const config = loadConfig({
+      ...BASE,
       GUARDRAIL_TEAMS_WEBHOOK_URL: 'http://127.0.0.1:9999/hook',
       GUARDRAIL_MODE: ' Report ',
       GUARDRAIL_ARM_ENDPOINT: 'https://127.0.0.1:8443/',
@@ -52,6 +55,11 @@ describe('loadConfig', () => {
       GUARDRAIL_TEAMS_MAX_ATTEMPTS: '2',
       GUARDRAIL_TEAMS_TIMEOUT_MS: '500',
       GUARDRAIL_PORTAL_URL: 'https://portal.azure.us/',
+      GUARDRAIL_ROLE_NAME: 'JIT Requester (prod)',
+      GUARDRAIL_ROLE_ASSIGNABLE_SCOPES: `/subscriptions/${SUB}, /subscriptions/${SUB}/resourceGroups/vms`,
+      GUARDRAIL_ROLE_SETTLE_SECONDS: '30',
+      GUARDRAIL_RECONCILE_SCHEDULE: '0 */5 * * * *',
+      GUARDRAIL_ADMIN_APP_ROLE: 'Ops.Admin',
     });
     expect(config).toMatchObject({
       mode: 'report',
@@ -67,6 +75,16 @@ describe('loadConfig', () => {
       portalUrl: 'https://portal.azure.us',
     });
     expect(config.arm.ca).toContain('BEGIN CERTIFICATE');
+    expect(config.role).toMatchObject({
+      subscriptionId: SUB,
+      scope: `/subscriptions/${SUB}`,
+      settleMs: 30_000,
+      desired: {
+        roleName: 'JIT Requester (prod)',
+        assignableScopes: [`/subscriptions/${SUB}`, `/subscriptions/${SUB}/resourceGroups/vms`],
+      },
+    });
+    expect(config.adminAppRole).toBe('Ops.Admin');
   });
 
   it('names every bad setting in one message', () => {
@@ -78,6 +96,7 @@ describe('loadConfig', () => {
       GUARDRAIL_ARM_MAX_RETRIES: '99',
     });
     expect(problems).toEqual([
+      expect.stringMatching(/^GUARDRAIL_SUBSCRIPTION_ID: is required/),
       expect.stringMatching(/^GUARDRAIL_TEAMS_WEBHOOK_URL: is required/),
       "GUARDRAIL_MODE: must be 'enforce' or 'report'",
       expect.stringMatching(/^GUARDRAIL_ARM_ENDPOINT: must use https/),
@@ -88,29 +107,133 @@ describe('loadConfig', () => {
   });
 
   it('refuses a plain-http webhook off this machine, and never echoes the URL', () => {
-    const problems = problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK.replace('https:', 'http:') });
+    const problems = problemsOf({ ...BASE, GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK.replace('https:', 'http:') });
     expect(problems).toEqual([expect.stringMatching(/^GUARDRAIL_TEAMS_WEBHOOK_URL: must use https/)]);
     expect(problems.join(' ')).not.toContain('SECRET-SIGNATURE');
-    expect(problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: 'not a url' })).toEqual([
+    expect(problemsOf({ ...BASE, GUARDRAIL_TEAMS_WEBHOOK_URL: 'not a url' })).toEqual([
       expect.stringMatching(/must be an absolute URL/),
     ]);
   });
 
   it('treats empty settings as unset', () => {
     expect(
-      loadConfig({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_MODE: '', AZURE_CLIENT_ID: '' }).mode,
+      loadConfig({ ...BASE, GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_MODE: '', AZURE_CLIENT_ID: '' })
+        .mode,
     ).toBe('enforce');
   });
 
   it('says when the CA file cannot be read or holds no certificate', () => {
     expect(
-      problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_ARM_CA_FILE: '/nonexistent/ca.pem' }),
+      problemsOf({
+        ...BASE,
+        GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK,
+        GUARDRAIL_ARM_CA_FILE: '/nonexistent/ca.pem',
+      }),
     ).toEqual(["GUARDRAIL_ARM_CA_FILE: cannot read '/nonexistent/ca.pem' (ENOENT)"]);
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'x.pem'), 'hello');
     expect(
-      problemsOf({ GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_ARM_CA_FILE: join(dir, 'x.pem') })[0],
+      problemsOf({
+        ...BASE,
+        GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK,
+        GUARDRAIL_ARM_CA_FILE: join(dir, 'x.pem'),
+      })[0],
     ).toMatch(/holds no PEM certificate/);
+  });
+});
+
+describe('role settings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'role-'));
+  const file = (name: string, content: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+    return path;
+  };
+
+  it('defaults to the built-in least-privilege role, assignable at the subscription', () => {
+    const { role } = loadConfig({ ...BASE, GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK });
+    expect(role.desired).toMatchObject({
+      roleName: 'JIT Access Requester',
+      actions: [
+        'Microsoft.Security/locations/jitNetworkAccessPolicies/initiate/action',
+        'Microsoft.Security/locations/jitNetworkAccessPolicies/*/read',
+        'Microsoft.Compute/virtualMachines/read',
+        'Microsoft.Network/networkInterfaces/*/read',
+      ],
+      notActions: [],
+      dataActions: [],
+      notDataActions: [],
+      assignableScopes: [`/subscriptions/${SUB}`],
+    });
+    expect(role.settleMs).toBe(600_000);
+  });
+
+  it('takes a desired role from an Azure CLI role file', () => {
+    const path = file('cli-role.json', {
+      Name: 'Custom JIT',
+      Description: 'd',
+      Actions: ['a/read'],
+      AssignableScopes: ['/subscriptions/x'],
+    });
+    const { role } = loadConfig({
+      ...BASE,
+      GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK,
+      GUARDRAIL_ROLE_DESIRED_FILE: path,
+    });
+    expect(role.desired).toMatchObject({
+      roleName: 'Custom JIT',
+      description: 'd',
+      actions: ['a/read'],
+      assignableScopes: ['/subscriptions/x'],
+    });
+  });
+
+  it.each([
+    [
+      'a missing file',
+      () => '/nonexistent/role.json',
+      /GUARDRAIL_ROLE_DESIRED_FILE: '\/nonexistent\/role.json' is not a usable role definition \(ENOENT\)/,
+    ],
+    [
+      'not JSON',
+      () => file('bad.json', '{'),
+      /GUARDRAIL_ROLE_DESIRED_FILE: .* is not a usable role definition/,
+    ],
+    ['not a role', () => file('x.json', { hello: 1 }), /not a role definition/],
+  ])('names the desired-role file when it is %s', (_label, path, message) => {
+    expect(
+      problemsOf({ ...BASE, GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_ROLE_DESIRED_FILE: path() })[0],
+    ).toMatch(message);
+  });
+
+  it('refuses a role name that contradicts the desired file', () => {
+    const path = file('named.json', { roleName: 'A', actions: ['x'] });
+    expect(
+      problemsOf({
+        ...BASE,
+        GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK,
+        GUARDRAIL_ROLE_DESIRED_FILE: path,
+        GUARDRAIL_ROLE_NAME: 'B',
+      })[0],
+    ).toMatch(/^GUARDRAIL_ROLE_NAME: 'B' differs/);
+  });
+
+  it('checks the schedule and the scopes', () => {
+    expect(
+      problemsOf({
+        ...BASE,
+        GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK,
+        GUARDRAIL_RECONCILE_SCHEDULE: 'every 5 minutes',
+      })[0],
+    ).toMatch(/^GUARDRAIL_RECONCILE_SCHEDULE: must be an NCRONTAB expression with six fields/);
+    expect(
+      problemsOf({
+        ...BASE,
+        GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK,
+        GUARDRAIL_ROLE_ASSIGNABLE_SCOPES: 'subscriptions/x',
+      })[0],
+    ).toMatch(/^GUARDRAIL_ROLE_ASSIGNABLE_SCOPES: each scope must look like/);
+    expect(reconcileScheduleFrom({})).toBe('0 */15 * * * *');
   });
 });
 

@@ -1,14 +1,56 @@
-import { describe, expect, it } from 'vitest';
-import { compileApp, registrationsOf } from '../support/hostRegistrations.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileApp, registrationsOf, type HostView } from '../support/hostRegistrations.js';
+
+const bindingsOf = (view: HostView, name: string) =>
+  Object.values(view.functions.find((f) => f.name === name)?.bindings ?? {});
 
 describe('the app as the Functions host sees it', () => {
-  it('registers the Event Grid guard, with no app settings needed at load time', async () => {
-    const view = await registrationsOf(await compileApp());
+  let entry: string;
+  let view: HostView;
+  beforeAll(async () => {
+    entry = await compileApp();
+    view = await registrationsOf(entry);
+  }, 60_000);
+
+  it('registers exactly the guard, the reconcile timer and the reconcile HTTP endpoint, with no settings needed at load', () => {
     expect(view.programmingModel).toMatchObject({ name: '@azure/functions' });
-    const guard = view.functions.find((f) => f.name === 'guard');
-    expect(Object.values(guard?.bindings ?? {})).toEqual([
+    expect(view.functions.map((f) => f.name).sort()).toEqual(['guard', 'reconcile', 'reconcileTimer']);
+  });
+
+  it('guard: an Event Grid trigger', () => {
+    expect(bindingsOf(view, 'guard')).toEqual([
       expect.objectContaining({ type: 'eventGridTrigger', direction: 'in' }),
     ]);
-    expect(view.functions.map((f) => f.name)).toEqual(['guard']);
+  });
+
+  it('reconcileTimer: every 15 minutes by default, not on startup', () => {
+    expect(bindingsOf(view, 'reconcileTimer')).toEqual([
+      expect.objectContaining({
+        type: 'timerTrigger',
+        direction: 'in',
+        schedule: '0 */15 * * * *',
+        runOnStartup: false,
+      }),
+    ]);
+  });
+
+  it('reconcile: HTTP at /api/reconcile with auth level function', () => {
+    const [trigger, output] = bindingsOf(view, 'reconcile');
+    expect(trigger).toMatchObject({
+      type: 'httpTrigger',
+      direction: 'in',
+      authLevel: 'function',
+      route: 'reconcile',
+    });
+    expect((trigger as { methods: string[] }).methods).toContain('POST');
+    expect(output).toMatchObject({ type: 'http', direction: 'out' });
+  });
+
+  it('takes the timer schedule from GUARDRAIL_RECONCILE_SCHEDULE, and refuses a bad one by name', async () => {
+    const custom = await registrationsOf(entry, { GUARDRAIL_RECONCILE_SCHEDULE: '0 0 * * * *' });
+    expect(bindingsOf(custom, 'reconcileTimer')[0]).toMatchObject({ schedule: '0 0 * * * *' });
+    await expect(registrationsOf(entry, { GUARDRAIL_RECONCILE_SCHEDULE: 'hourly' })).rejects.toThrow(
+      /GUARDRAIL_RECONCILE_SCHEDULE: must be an NCRONTAB expression/,
+    );
   });
 });

@@ -32,7 +32,10 @@ export async function compileApp(): Promise<string> {
 }
 
 /** Loads a built app in a fresh Node process with the host stand-in, and returns what it registered. */
-export async function registrationsOf(entry: string): Promise<HostView> {
+export async function registrationsOf(
+  entry: string,
+  settings: Record<string, string> = {},
+): Promise<HostView> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
@@ -42,7 +45,7 @@ export async function registrationsOf(entry: string): Promise<HostView> {
       '-e',
       `await import(${JSON.stringify(pathToFileURL(entry).href)});`,
     ],
-    { env: { PATH: process.env.PATH ?? '', FUNCTIONS_CORE_DUMP: 'stdout' }, timeout: 30_000 },
+    { env: { PATH: process.env.PATH ?? '', FUNCTIONS_CORE_DUMP: 'stdout', ...settings }, timeout: 30_000 },
   );
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as HostView;
 }

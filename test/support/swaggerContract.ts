@@ -8,6 +8,8 @@ const FILES: Record<string, string> = {
   'networkSecurityGroup.json': 'arm/network/networkSecurityGroup.2026-01-01.json',
   'network.json': 'arm/network/network.2026-01-01.json',
   'jitNetworkAccessPolicies.json': 'arm/security/jitNetworkAccessPolicies.2020-01-01.json',
+  'authorization-RoleDefinitionsCalls.json':
+    'arm/authorization/authorization-RoleDefinitionsCalls.2022-04-01.json',
   'common/v1/types.json': 'arm/security/common-v1-types.json',
   'common-types/resource-management/v2/types.json':
     'arm/common/common-types-resource-management-v2-types.json',

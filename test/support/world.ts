@@ -49,6 +49,7 @@ export class TestWorld {
     const caFile = join(this.caDir, 'emulator-ca.pem');
     writeFileSync(caFile, this.arm.ca);
     this.env = {
+      GUARDRAIL_SUBSCRIPTION_ID: SUBSCRIPTION,
       GUARDRAIL_TEAMS_WEBHOOK_URL: this.teams.url,
       GUARDRAIL_ARM_ENDPOINT: this.arm.url,
       GUARDRAIL_ARM_CA_FILE: caFile,

@@ -1,7 +1,11 @@
 import { EventGridDeserializer } from '@azure/eventgrid';
 import { parseNsgResourceId, type NsgResourceRef } from './nsgResourceId.js';
 import { isPlainObject, readIgnoringCase } from './readIgnoringCase.js';
-import { isWatchedNsgOperation, RESOURCE_WRITE_SUCCESS } from './watchedOperations.js';
+import {
+  isWatchedNsgOperation,
+  isWatchedRoleOperation,
+  RESOURCE_WRITE_SUCCESS,
+} from './watchedOperations.js';
 import { identifyWriter, type Writer } from './writer.js';
 
 export type EventSchema = 'EventGridSchema' | 'CloudEventSchemaV1_0';
@@ -18,6 +22,17 @@ export interface NsgWriteEvent {
   readonly writer: Writer;
 }
 
+/** A successful write to a role definition: a hint to reconcile the JIT requester role. */
+export interface RoleWriteEvent {
+  readonly kind: 'role-write';
+  readonly eventId: string;
+  readonly schema: EventSchema;
+  readonly eventTime: string;
+  readonly roleDefinitionId: string;
+  readonly correlationId: string | undefined;
+  readonly writer: Writer;
+}
+
 /** An event the guardrail does not act on; `reason` is for the debug log. */
 export interface IgnoredEvent {
   readonly kind: 'ignored';
@@ -25,7 +40,7 @@ export interface IgnoredEvent {
   readonly reason: string;
 }
 
-export type GuardEvent = NsgWriteEvent | IgnoredEvent;
+export type GuardEvent = NsgWriteEvent | RoleWriteEvent | IgnoredEvent;
 
 /** The delivery is not a well-formed event; retrying it will not help, so it ends up dead-lettered. */
 export class InvalidEventError extends Error {
@@ -58,6 +73,7 @@ export async function parseGuardEvent(delivered: unknown): Promise<GuardEvent> {
   const data = envelope.data;
   if (!isPlainObject(data)) throw new InvalidEventError(`${envelope.type} ${envelope.id} has no data object`);
   const operationName = requireString(data, 'operationName', envelope.id);
+  if (isWatchedRoleOperation(operationName)) return roleWrite(envelope, data);
   if (!isWatchedNsgOperation(operationName)) {
     return { kind: 'ignored', eventId: envelope.id, reason: `operation ${operationName}` };
   }
@@ -77,10 +93,6 @@ export async function parseGuardEvent(delivered: unknown): Promise<GuardEvent> {
       `event ${envelope.id}: data.subscriptionId does not match the subscription in resourceUri`,
     );
   }
-  const claims = readIgnoringCase(data, 'claims');
-  if (claims !== undefined && !isPlainObject(claims)) {
-    throw new InvalidEventError(`event ${envelope.id}: data.claims must be an object`);
-  }
   return {
     kind: 'nsg-write',
     eventId: envelope.id,
@@ -89,8 +101,36 @@ export async function parseGuardEvent(delivered: unknown): Promise<GuardEvent> {
     operationName,
     resource,
     correlationId: optionalString(data, 'correlationId', envelope.id),
-    writer: identifyWriter(claims),
+    writer: writerOf(data, envelope.id),
   };
+}
+
+const ROLE_DEFINITION_ID = /\/providers\/microsoft\.authorization\/roledefinitions\/[^/]+\/?$/i;
+
+function roleWrite(envelope: Envelope, data: Record<string, unknown>): RoleWriteEvent {
+  const resourceUri = requireString(data, 'resourceUri', envelope.id);
+  if (!ROLE_DEFINITION_ID.test(resourceUri)) {
+    throw new InvalidEventError(
+      `event ${envelope.id}: resourceUri '${resourceUri}' is not a role definition id`,
+    );
+  }
+  return {
+    kind: 'role-write',
+    eventId: envelope.id,
+    schema: envelope.schema,
+    eventTime: envelope.time,
+    roleDefinitionId: resourceUri,
+    correlationId: optionalString(data, 'correlationId', envelope.id),
+    writer: writerOf(data, envelope.id),
+  };
+}
+
+function writerOf(data: Record<string, unknown>, eventId: string): Writer {
+  const claims = readIgnoringCase(data, 'claims');
+  if (claims !== undefined && !isPlainObject(claims)) {
+    throw new InvalidEventError(`event ${eventId}: data.claims must be an object`);
+  }
+  return identifyWriter(claims);
 }
 
 async function readEnvelope(delivered: unknown): Promise<Envelope> {

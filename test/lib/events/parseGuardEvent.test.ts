@@ -242,3 +242,40 @@ describe('identifyWriter', () => {
     expect(identifyWriter(undefined)).toMatchObject({ kind: 'unknown' });
   });
 });
+
+describe('parseGuardEvent: role definition writes', () => {
+  const ROLE_URI = `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/7d6a9b2c-1f3e-4a5b-8c9d-0e1f2a3b4c5d`;
+
+  it('reads a role definition write with its writer', async () => {
+    const event = nsgWriteEvent('eventgrid', {
+      operationName: 'Microsoft.Authorization/roleDefinitions/write',
+      resourceUri: ROLE_URI,
+      resourceProvider: 'Microsoft.Authorization',
+    });
+    const parsed = await parseGuardEvent(event);
+    expect(parsed).toMatchObject({
+      kind: 'role-write',
+      roleDefinitionId: ROLE_URI,
+      writer: { kind: 'user', display: '{user-name}' },
+    });
+  });
+
+  it('refuses a role write whose resourceUri is not a role definition', async () => {
+    const event = nsgWriteEvent('eventgrid', {
+      operationName: 'Microsoft.Authorization/roleDefinitions/write',
+      resourceUri: NSG_URI,
+    });
+    await expect(parseGuardEvent(event)).rejects.toThrow(/is not a role definition id/);
+  });
+
+  it('ignores role assignments and role deletes', async () => {
+    for (const operationName of [
+      'Microsoft.Authorization/roleAssignments/write',
+      'Microsoft.Authorization/roleDefinitions/delete',
+    ]) {
+      expect(
+        (await parseGuardEvent(nsgWriteEvent('eventgrid', { operationName, resourceUri: ROLE_URI }))).kind,
+      ).toBe('ignored');
+    }
+  });
+});

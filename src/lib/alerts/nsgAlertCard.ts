@@ -1,40 +1,10 @@
+import { clip, facts, type AdaptiveCard, type CardElement } from './adaptiveCard.js';
 import { ACTION_LABEL, type GuardAlert, type RuleFinding } from './guardAlert.js';
 
-/** Workflows webhooks reject bodies over 28 KB; we stay well under. */
-export const TEAMS_MAX_BODY_BYTES = 28 * 1024;
 const MAX_RULES_SHOWN = 10;
-const MAX_TEXT = 300;
-
-export interface AdaptiveCard {
-  readonly type: 'AdaptiveCard';
-  readonly $schema: string;
-  readonly version: '1.5';
-  readonly body: readonly CardElement[];
-  readonly actions: readonly { type: 'Action.OpenUrl'; title: string; url: string }[];
-}
-
-type CardElement =
-  | {
-      type: 'TextBlock';
-      text: string;
-      wrap: true;
-      weight?: 'Bolder';
-      size?: 'Medium' | 'Large';
-      color?: 'Attention' | 'Warning' | 'Good';
-      separator?: boolean;
-    }
-  | { type: 'FactSet'; facts: { title: string; value: string }[]; separator?: boolean };
-
-export interface TeamsMessage {
-  readonly type: 'message';
-  readonly attachments: readonly {
-    readonly contentType: 'application/vnd.microsoft.card.adaptive';
-    readonly content: AdaptiveCard;
-  }[];
-}
 
 /** Builds the Adaptive Card 1.5 that tells ops what happened on one NSG. */
-export function buildAlertCard(alert: GuardAlert, portalUrl: string): AdaptiveCard {
+export function buildNsgAlertCard(alert: GuardAlert, portalUrl: string): AdaptiveCard {
   const body: CardElement[] = [
     {
       type: 'TextBlock',
@@ -88,13 +58,6 @@ export function buildAlertCard(alert: GuardAlert, portalUrl: string): AdaptiveCa
   };
 }
 
-export function toTeamsMessage(card: AdaptiveCard): TeamsMessage {
-  return {
-    type: 'message',
-    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
-  };
-}
-
 export function nsgPortalUrl(portalUrl: string, nsgId: string): string {
   return `${portalUrl}/#resource${nsgId}/overview`;
 }
@@ -133,12 +96,4 @@ function ruleFacts(finding: RuleFinding, alert: GuardAlert): [string, string][] 
     ['Access ends (UTC)', finding.request?.endTimeUtc ?? 'n/a'],
     ['Action taken', action],
   ];
-}
-
-function facts(pairs: [string, string][]): { title: string; value: string }[] {
-  return pairs.map(([title, value]) => ({ title, value: clip(value) }));
-}
-
-function clip(text: string): string {
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
 }

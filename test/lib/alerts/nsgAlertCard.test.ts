@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildAlertCard,
-  TEAMS_MAX_BODY_BYTES,
-  toTeamsMessage,
-} from '../../../src/lib/alerts/buildAlertCard.js';
+import { TEAMS_MAX_BODY_BYTES, toTeamsMessage } from '../../../src/lib/alerts/adaptiveCard.js';
+import { buildNsgAlertCard } from '../../../src/lib/alerts/nsgAlertCard.js';
 import type { GuardAlert, RuleFinding } from '../../../src/lib/alerts/guardAlert.js';
 import { adaptiveCardValidator } from '../../support/adaptiveCardSchema.js';
 import { fixture } from '../../support/fixtures.js';
@@ -47,12 +44,12 @@ const alert = (overrides: Partial<GuardAlert> = {}): GuardAlert => ({
 });
 
 const validate = adaptiveCardValidator();
-const factsOf = (card: ReturnType<typeof buildAlertCard>) =>
+const factsOf = (card: ReturnType<typeof buildNsgAlertCard>) =>
   Object.fromEntries(
     card.body.flatMap((e) => (e.type === 'FactSet' ? e.facts.map((f) => [f.title, f.value]) : [])),
   );
 
-describe('buildAlertCard', () => {
+describe('buildNsgAlertCard', () => {
   it.each([
     ['removed', alert()],
     ['report mode', alert({ mode: 'report', findings: [finding({ action: 'would-remove' })] })],
@@ -72,7 +69,7 @@ describe('buildAlertCard', () => {
       }),
     ],
   ])('%s: valid Adaptive Card 1.5 in the Teams envelope', (_label, input) => {
-    const card = buildAlertCard(input, 'https://portal.azure.com');
+    const card = buildNsgAlertCard(input, 'https://portal.azure.com');
     expect(validate(card), JSON.stringify(validate.errors)).toBe(true);
     const message = toTeamsMessage(card);
     const envelope = fixture<{ type: string; attachments: { contentType: string }[] }>(
@@ -83,14 +80,14 @@ describe('buildAlertCard', () => {
   });
 
   it('the schema check has teeth: msteams, a numeric version or Action.Submit are rejected', () => {
-    const card = buildAlertCard(alert(), 'https://portal.azure.com');
+    const card = buildNsgAlertCard(alert(), 'https://portal.azure.com');
     expect(validate({ ...card, msteams: { width: 'Full' } })).toBe(false);
     expect(validate({ ...card, version: 1.5 })).toBe(false);
     expect(validate({ ...card, body: [{ type: 'FactSet', facts: [{ title: 'n', value: 5 }] }] })).toBe(false);
   });
 
   it('says who, which VM, port and source, what was done, and links the NSG', () => {
-    const card = buildAlertCard(alert(), 'https://portal.azure.com');
+    const card = buildNsgAlertCard(alert(), 'https://portal.azure.com');
     expect(factsOf(card)).toMatchObject({
       Subscription: '20ff7fc3-e762-44dd-bd96-b71116dcdc23',
       'Resource group': 'myRg1',
@@ -127,7 +124,7 @@ describe('buildAlertCard', () => {
         },
       }),
     );
-    const card = buildAlertCard(alert({ findings: many }), 'https://portal.azure.com');
+    const card = buildNsgAlertCard(alert({ findings: many }), 'https://portal.azure.com');
     expect(Buffer.byteLength(JSON.stringify(toTeamsMessage(card)))).toBeLessThan(TEAMS_MAX_BODY_BYTES);
     expect(JSON.stringify(card)).toContain('50 more rule(s)');
     expect(validate(card)).toBe(true);

@@ -1,0 +1,254 @@
+import type { GuardrailMode } from '../config/settings.js';
+import type { FoundRole, RoleGateway } from '../adapters/roleGateway.js';
+import type { TeamsSender } from '../adapters/teamsWebhook.js';
+import { toTeamsMessage } from '../lib/alerts/adaptiveCard.js';
+import {
+  buildRoleAlertCard,
+  type RoleAlert,
+  type RoleChangeLine,
+  type RoleStatus,
+} from '../lib/alerts/roleAlertCard.js';
+import { roleDefinitionGuid } from '../lib/role/roleDefinitionId.js';
+import type { RoleShape } from '../lib/role/roleDefinition.js';
+import {
+  classifyChanges,
+  diffRole,
+  worstSeverity,
+  type ClassifiedChange,
+  type Severity,
+} from '../lib/role/roleDiff.js';
+import type { AlertOutbox } from './alertOutbox.js';
+import type { Logger } from './logger.js';
+
+export type DesiredRole = RoleShape & {
+  readonly roleName: string;
+  readonly assignableScopes: readonly string[];
+};
+
+/** What the reconcile remembers of its own writes, so a stale read is "pending", not new drift. */
+export interface RoleWriteMemory {
+  recall(roleGuid: string): { readonly before: RoleShape | undefined; readonly at: number } | undefined;
+  remember(roleGuid: string, before: RoleShape | undefined, at: number): void;
+  /** Fingerprints of drift already alerted, so a persisting drift alerts once. */
+  alreadyAlerted(fingerprint: string): boolean;
+  markAlerted(fingerprint: string): void;
+}
+
+export function createRoleWriteMemory(): RoleWriteMemory {
+  const writes = new Map<string, { before: RoleShape | undefined; at: number }>();
+  const alerted = new Set<string>();
+  return {
+    recall: (guid) => writes.get(guid.toLowerCase()),
+    remember: (guid, before, at) => void writes.set(guid.toLowerCase(), { before, at }),
+    alreadyAlerted: (fingerprint) => alerted.has(fingerprint),
+    markAlerted: (fingerprint) => void alerted.add(fingerprint),
+  };
+}
+
+export interface ReconcileDeps {
+  readonly mode: GuardrailMode;
+  readonly scope: string;
+  readonly desired: DesiredRole;
+  readonly settleMs: number;
+  readonly portalUrl: string;
+  readonly roles: RoleGateway;
+  readonly teams: TeamsSender;
+  readonly outbox: AlertOutbox;
+  readonly memory: RoleWriteMemory;
+  readonly log: Logger;
+  readonly now: () => Date;
+}
+
+export interface ReconcileRequest {
+  readonly dryRun: boolean;
+  readonly trigger: 'timer' | 'http' | 'event';
+  /** From a role-definition write event: who wrote, and which role (to attribute the change). */
+  readonly changedBy?: string;
+  readonly changedRoleId?: string;
+}
+
+export type RoleChange = Omit<ClassifiedChange, 'field'> & {
+  readonly field: ClassifiedChange['field'] | 'description';
+};
+
+export interface RoleReport {
+  readonly status: RoleStatus;
+  readonly roleName: string;
+  readonly roleId: string | undefined;
+  readonly severity: Severity | undefined;
+  readonly changes: readonly RoleChange[];
+  readonly duplicates: readonly string[];
+}
+
+const OUTBOX_BUCKET = 'role-reconcile';
+
+/**
+ * Keeps the JIT requester role at its desired definition: one list call finds it by name; missing,
+ * it is created with a GUID derived from name and scope; drifted, it is rewritten (enforce) or
+ * reported; with two of that name nothing is touched. Every change found or made is alerted once.
+ */
+export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDeps): Promise<RoleReport> {
+  await sendUnsentRoleAlerts(deps);
+  const { desired, scope } = deps;
+  const guid = roleDefinitionGuid(desired.roleName, scope);
+  const found = await deps.roles.findByName(scope, desired.roleName);
+  const write = deps.mode === 'enforce' && !request.dryRun;
+
+  if (found.length > 1) {
+    const report: RoleReport = {
+      status: 'ambiguous',
+      roleName: desired.roleName,
+      roleId: undefined,
+      severity: 'critical',
+      changes: [],
+      duplicates: found.map((r) => r.id),
+    };
+    deps.log.error(
+      `role '${desired.roleName}' is ambiguous: ${report.duplicates.join(', ')}; nothing changed`,
+    );
+    await alert(report, request, undefined, deps);
+    return report;
+  }
+
+  const actual = found[0];
+  const changes = actual === undefined ? missingRoleChanges(desired) : roleChanges(actual, desired);
+  const roleId = actual?.id ?? `${scope}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+  const actualGuid = actual ? (actual.id.split('/').pop() ?? guid) : guid;
+  if (changes.length === 0)
+    return {
+      status: 'in-sync',
+      roleName: desired.roleName,
+      roleId,
+      severity: undefined,
+      changes: [],
+      duplicates: [],
+    };
+
+  const severity = worstSeverity(changes);
+  if (isOwnWriteSettling(actualGuid, actual, deps)) {
+    deps.log.info(`role '${desired.roleName}': a read still shows the definition before our write; pending`);
+    return { status: 'pending', roleName: desired.roleName, roleId, severity, changes, duplicates: [] };
+  }
+  let status: RoleStatus = 'drift-reported';
+  if (write) {
+    await deps.roles.put(scope, actualGuid, desired);
+    deps.memory.remember(actualGuid, actual, deps.now().getTime());
+    status = actual === undefined ? 'created' : 'updated';
+    deps.log.warn(`role '${desired.roleName}' ${status}: ${describe(changes)}`);
+  } else {
+    deps.log.warn(
+      `role '${desired.roleName}' differs from its desired definition (${request.dryRun ? 'dry run' : 'report mode'}): ${describe(changes)}`,
+    );
+  }
+  const report: RoleReport = {
+    status,
+    roleName: desired.roleName,
+    roleId,
+    severity,
+    changes,
+    duplicates: [],
+  };
+  const eventAboutThisRole = request.changedRoleId?.toLowerCase().endsWith(actualGuid.toLowerCase()) ?? false;
+  await alert(report, request, eventAboutThisRole ? request.changedBy : actual?.updatedBy, deps);
+  return report;
+}
+
+function roleChanges(actual: FoundRole, desired: DesiredRole): RoleChange[] {
+  const changes: RoleChange[] = classifyChanges(diffRole(actual, desired).changes);
+  if ((actual.description ?? '') !== (desired.description ?? '')) {
+    changes.push({
+      field: 'description',
+      extra: actual.description ? [actual.description] : [],
+      missing: desired.description ? [desired.description] : [],
+      severity: 'info',
+      meaning: 'description differs',
+    });
+  }
+  return changes;
+}
+
+function missingRoleChanges(desired: DesiredRole): RoleChange[] {
+  const none: RoleShape = {
+    id: undefined,
+    roleName: undefined,
+    description: undefined,
+    actions: [],
+    notActions: [],
+    dataActions: [],
+    notDataActions: [],
+    assignableScopes: [],
+  };
+  return classifyChanges(diffRole(none, desired).changes);
+}
+
+/** After our own write, a read that still shows exactly the old definition (or no role) is lag. */
+function isOwnWriteSettling(guid: string, actual: FoundRole | undefined, deps: ReconcileDeps): boolean {
+  const write = deps.memory.recall(guid);
+  if (write === undefined || deps.now().getTime() - write.at >= deps.settleMs) return false;
+  if (actual === undefined || write.before === undefined)
+    return actual === undefined && write.before === undefined;
+  const stillOld = diffRole(actual, {
+    ...write.before,
+    assignableScopes: write.before.assignableScopes ?? [],
+  }).inSync;
+  return stillOld && (actual.description ?? '') === (write.before.description ?? '');
+}
+
+async function alert(
+  report: RoleReport,
+  request: ReconcileRequest,
+  changedBy: string | undefined,
+  deps: ReconcileDeps,
+): Promise<void> {
+  // A drift that only gets reported alerts once while it persists; every write alerts.
+  const persisting = report.status === 'drift-reported' || report.status === 'ambiguous';
+  const what = JSON.stringify([report.changes.map((c) => [c.field, c.extra, c.missing]), report.duplicates]);
+  const fingerprint = persisting
+    ? `${report.status}|${what}`
+    : `${report.status}@${deps.now().toISOString()}|${what}`;
+  if (deps.memory.alreadyAlerted(fingerprint)) {
+    deps.log.debug(`role drift already alerted: ${report.status}`);
+    return;
+  }
+  const changes: RoleChangeLine[] = report.changes.map((c) => ({
+    field: c.field,
+    extra: c.extra,
+    missing: c.missing,
+    severity: c.severity,
+  }));
+  const card: RoleAlert = {
+    roleName: report.roleName,
+    roleId: report.roleId,
+    scope: deps.scope,
+    status: report.status,
+    severity: report.severity ?? 'info',
+    changes,
+    changedBy,
+    trigger: request.trigger,
+    occurredAt: deps.now().toISOString(),
+    duplicates: report.duplicates,
+  };
+  await deps.outbox.enqueue({
+    key: fingerprint,
+    eventId: OUTBOX_BUCKET,
+    message: toTeamsMessage(buildRoleAlertCard(card, deps.portalUrl)),
+  });
+  deps.memory.markAlerted(fingerprint);
+  await sendUnsentRoleAlerts(deps);
+}
+
+async function sendUnsentRoleAlerts(deps: ReconcileDeps): Promise<void> {
+  for (const entry of await deps.outbox.unsentFor(OUTBOX_BUCKET)) {
+    await deps.teams.send(entry.message);
+    await deps.outbox.markSent(entry.key);
+  }
+}
+
+function describe(changes: readonly RoleChange[]): string {
+  return changes
+    .map(
+      (c) =>
+        `${c.field}${c.extra.length ? ` extra [${c.extra.join(', ')}]` : ''}${c.missing.length ? ` missing [${c.missing.join(', ')}]` : ''}`,
+    )
+    .join('; ');
+}

@@ -1,0 +1,58 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { ArmCallError } from '../adapters/armCallError.js';
+import { ConfigError } from '../config/settings.js';
+import { reconcileRole } from '../core/reconcileRole.js';
+import { decideReconcileRequest } from '../lib/http/reconcileRequest.js';
+import { runtimeFromEnvironment } from '../runtime.js';
+import { invocationLogger } from './invocationLogger.js';
+
+/** `POST /api/reconcile`: reconcile the JIT requester role now and answer a JSON report. */
+export async function reconcileHttp(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const log = invocationLogger(context);
+  const started = Date.now();
+  try {
+    const runtime = runtimeFromEnvironment();
+    const decision = decideReconcileRequest(
+      {
+        method: request.method,
+        headers: request.headers,
+        query: request.query,
+        bodyText: await request.text(),
+      },
+      runtime.config.adminAppRole,
+    );
+    if (!decision.ok)
+      return {
+        status: decision.status,
+        jsonBody: { error: decision.error },
+        headers: decision.headers ?? {},
+      };
+    log.info(
+      `reconcile requested${decision.caller ? ` by ${decision.caller}` : ''} (dryRun ${decision.dryRun})`,
+    );
+    const report = await reconcileRole(
+      { dryRun: decision.dryRun, trigger: 'http' },
+      runtime.reconcileDeps(log),
+    );
+    return { status: 200, jsonBody: { role: report, durationMs: Date.now() - started } };
+  } catch (error) {
+    // Logged in full; the caller gets the reason without a stack trace.
+    log.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    const status = error instanceof ArmCallError ? 502 : 500;
+    const message =
+      error instanceof ConfigError || error instanceof ArmCallError
+        ? error.message
+        : 'reconcile failed; see the function logs';
+    return { status, jsonBody: { error: message, durationMs: Date.now() - started } };
+  }
+}
+
+app.http('reconcile', {
+  methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+  authLevel: 'function',
+  route: 'reconcile',
+  handler: reconcileHttp,
+});

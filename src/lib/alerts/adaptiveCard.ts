@@ -1,0 +1,49 @@
+/** The Adaptive Card 1.5 subset the guardrail sends, and the Workflows webhook envelope. */
+
+/** Workflows webhooks reject bodies over 28 KB; we stay well under. */
+export const TEAMS_MAX_BODY_BYTES = 28 * 1024;
+export const MAX_TEXT = 300;
+
+export interface AdaptiveCard {
+  readonly type: 'AdaptiveCard';
+  readonly $schema: string;
+  readonly version: '1.5';
+  readonly body: readonly CardElement[];
+  readonly actions: readonly { type: 'Action.OpenUrl'; title: string; url: string }[];
+}
+
+export type CardElement =
+  | {
+      type: 'TextBlock';
+      text: string;
+      wrap: true;
+      weight?: 'Bolder';
+      size?: 'Medium' | 'Large';
+      color?: 'Attention' | 'Warning' | 'Good';
+      separator?: boolean;
+    }
+  | { type: 'FactSet'; facts: { title: string; value: string }[]; separator?: boolean };
+
+export interface TeamsMessage {
+  readonly type: 'message';
+  readonly attachments: readonly {
+    readonly contentType: 'application/vnd.microsoft.card.adaptive';
+    readonly content: AdaptiveCard;
+  }[];
+}
+
+export function toTeamsMessage(card: AdaptiveCard): TeamsMessage {
+  return {
+    type: 'message',
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
+  };
+}
+
+/** Fact values are strings and kept short, so a card stays readable and under the size limit. */
+export function facts(pairs: [string, string][]): { title: string; value: string }[] {
+  return pairs.map(([title, value]) => ({ title, value: clip(value) }));
+}
+
+export function clip(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
+}

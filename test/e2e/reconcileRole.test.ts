@@ -1,0 +1,352 @@
+import functions from '@azure/functions';
+import { AuthorizationManagementClient } from '@azure/arm-authorization';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { reconcileHttp } from '../../src/functions/reconcileHttp.js';
+import { reconcileTimer } from '../../src/functions/reconcileTimer.js';
+import { JIT_REQUESTER_ACTIONS, DEFAULT_ROLE_DESCRIPTION } from '../../src/lib/role/desiredRole.js';
+import { roleDefinitionGuid } from '../../src/lib/role/roleDefinitionId.js';
+import { emulatorCredential, userPrincipal } from '../../sandbox/emulator/index.js';
+import { SUBSCRIPTION, TestWorld } from '../support/world.js';
+
+const SCOPE = `/subscriptions/${SUBSCRIPTION}`;
+const ROLE = 'JIT Access Requester';
+const GUID = roleDefinitionGuid(ROLE, SCOPE);
+const EXACT = { actions: [...JIT_REQUESTER_ACTIONS], notActions: [], dataActions: [], notDataActions: [] };
+
+interface Report {
+  role: {
+    status: string;
+    roleId?: string;
+    severity?: string;
+    changes: { field: string; extra: string[]; missing: string[]; severity: string }[];
+    duplicates: string[];
+  };
+  durationMs: number;
+}
+
+describe('role reconcile through the SDK against the emulator', () => {
+  let world: TestWorld;
+
+  beforeEach(async () => {
+    world = new TestWorld();
+    await world.start({ GUARDRAIL_ROLE_SETTLE_SECONDS: '600' });
+    world.collectEvents();
+  });
+  afterEach(() => world.stop());
+
+  const request = (
+    init: {
+      method?: string;
+      body?: string;
+      query?: Record<string, string>;
+      headers?: Record<string, string>;
+    } = {},
+  ) =>
+    new functions.HttpRequest({
+      method: init.method ?? 'POST',
+      url: 'http://localhost/api/reconcile',
+      ...(init.body !== undefined ? { body: { string: init.body } } : {}),
+      query: init.query ?? {},
+      headers: init.headers ?? {},
+    });
+
+  async function post(init: Parameters<typeof request>[0] = {}) {
+    const response = await reconcileHttp(request(init), world.context('reconcile'));
+    return {
+      status: response.status ?? 200,
+      body: response.jsonBody as Report & { error?: string },
+      headers: response.headers as Record<string, string> | undefined,
+    };
+  }
+
+  const roleWrites = () =>
+    world.guardrailCalls().filter((c) => c.method === 'PUT' && c.path.includes('roleDefinitions'));
+  const seedRole = (guid: string, permissions: object[], extra: Record<string, unknown> = {}) =>
+    world.arm.seedRoleDefinition(SCOPE, guid, {
+      roleName: ROLE,
+      description: DEFAULT_ROLE_DESCRIPTION,
+      assignableScopes: [SCOPE],
+      permissions,
+      updatedBy: 'c0ffee00-0000-0000-0000-000000000001',
+      ...extra,
+    });
+
+  it('creates the missing role with a GUID from name and scope; the PUT body is the desired definition; a second run creates nothing', async () => {
+    const first = await post();
+    expect(first.status).toBe(200);
+    expect(first.body.role).toMatchObject({
+      status: 'created',
+      roleId: `${SCOPE}/providers/Microsoft.Authorization/roleDefinitions/${GUID}`,
+    });
+    expect(typeof first.body.durationMs).toBe('number');
+    const puts = world.arm.requests.filter((r) => r.method === 'PUT');
+    expect(puts).toHaveLength(1);
+    expect(puts[0]!.path).toMatch(new RegExp(`/roleDefinitions/${GUID}$`));
+    expect(puts[0]!.body).toEqual({
+      properties: {
+        roleName: ROLE,
+        description: DEFAULT_ROLE_DESCRIPTION,
+        type: 'CustomRole',
+        permissions: [EXACT],
+        assignableScopes: [SCOPE],
+      },
+    });
+    expect(world.teams.cards).toHaveLength(1);
+
+    const second = await post();
+    expect(second.body.role.status).toBe('in-sync');
+    expect(roleWrites()).toHaveLength(1);
+    expect(world.arm.roles.allLatest()).toHaveLength(1);
+    expect(world.teams.cards).toHaveLength(1);
+  });
+
+  it('read lag: a run that cannot see the new role yet is pending, not a second create', async () => {
+    world.arm.options.roleReadLagMs = 60_000;
+    expect((await post()).body.role.status).toBe('created');
+    expect((await post()).body.role.status).toBe('pending');
+    await reconcileTimer({} as never, world.context('reconcileTimer'));
+    expect(roleWrites()).toHaveLength(1);
+    expect(world.teams.cards).toHaveLength(1);
+  });
+
+  it('read lag after an update: the stale definition is pending; a different change is new drift', async () => {
+    seedRole(GUID, [{ ...EXACT, actions: [...EXACT.actions, '*'] }]);
+    world.arm.options.roleReadLagMs = 60_000;
+    expect((await post()).body.role).toMatchObject({ status: 'updated', severity: 'critical' });
+    expect((await post()).body.role.status).toBe('pending');
+    expect(roleWrites()).toHaveLength(1);
+    // Someone else changes it meanwhile (visible at once): that is drift again, and it is fixed.
+    seedRole(GUID, [{ ...EXACT, dataActions: ['Microsoft.Compute/virtualMachines/login/action'] }]);
+    expect((await post()).body.role.status).toBe('updated');
+    expect(roleWrites()).toHaveLength(2);
+  });
+
+  it.each([
+    [
+      'an extra action',
+      {
+        ...EXACT,
+        actions: [...EXACT.actions, 'Microsoft.Security/locations/jitNetworkAccessPolicies/write'],
+      },
+      'actions',
+      'critical',
+    ],
+    ['a missing action', { ...EXACT, actions: EXACT.actions.slice(1) }, 'actions', 'warning'],
+    [
+      'a notAction',
+      { ...EXACT, notActions: ['Microsoft.Compute/virtualMachines/read'] },
+      'notActions',
+      'warning',
+    ],
+    [
+      'a dataAction',
+      { ...EXACT, dataActions: ['Microsoft.Compute/virtualMachines/login/action'] },
+      'dataActions',
+      'critical',
+    ],
+    ['a notDataAction', { ...EXACT, notDataActions: ['x/y'] }, 'notDataActions', 'warning'],
+  ])(
+    'timer, enforce: %s is restored and alerted with its severity',
+    async (_label, permissions, field, severity) => {
+      seedRole(GUID, [permissions]);
+      await reconcileTimer({} as never, world.context('reconcileTimer'));
+      expect(roleWrites()).toHaveLength(1);
+      const latest = world.arm.roles.latest(GUID)!.properties as { permissions: unknown[] };
+      expect(latest.permissions).toEqual([EXACT]);
+      expect(world.teams.cards).toHaveLength(1);
+      const text = JSON.stringify(world.teams.cards[0]!.body);
+      expect(text).toContain(`${field} (${severity})`);
+      expect(text).toContain('restored the least-privilege definition');
+      expect(text).toContain('c0ffee00-0000-0000-0000-000000000001');
+    },
+  );
+
+  it('drift in assignable scopes, description, and permissions split across entries', async () => {
+    seedRole(GUID, [{ actions: EXACT.actions.slice(0, 2) }, { actions: EXACT.actions.slice(2) }], {
+      assignableScopes: [SCOPE, '/'],
+      description: 'edited',
+    });
+    const report = (await post({ body: '{"dryRun": true}' })).body.role;
+    expect(report.status).toBe('drift-reported');
+    expect(report.changes.map((c) => c.field)).toEqual(['assignableScopes', 'description']);
+    expect(report.changes[0]).toMatchObject({ extra: ['/'], severity: 'critical' });
+    expect(roleWrites()).toHaveLength(0);
+  });
+
+  it('order and case alone are not drift', async () => {
+    seedRole(GUID, [{ actions: [...EXACT.actions].reverse().map((a) => a.toLowerCase()) }]);
+    expect((await post()).body.role.status).toBe('in-sync');
+    expect(world.teams.cards).toHaveLength(0);
+  });
+
+  it('report mode reports drift once and writes nothing', async () => {
+    seedRole(GUID, [{ ...EXACT, actions: [...EXACT.actions, '*'] }]);
+    await world.withSettings({ GUARDRAIL_MODE: 'report' }, async () => {
+      expect((await post()).body.role).toMatchObject({ status: 'drift-reported', severity: 'critical' });
+      expect((await post()).body.role.status).toBe('drift-reported');
+    });
+    expect(roleWrites()).toHaveLength(0);
+    expect(world.teams.cards).toHaveLength(1);
+    expect(JSON.stringify(world.teams.cards[0]!.body)).toContain('reported only');
+  });
+
+  it('dry run (query or body) in enforce mode writes nothing', async () => {
+    seedRole(GUID, [{ ...EXACT, actions: [] }]);
+    expect((await post({ query: { dryRun: 'true' } })).body.role.status).toBe('drift-reported');
+    expect((await post({ body: JSON.stringify({ dryRun: true }) })).body.role.status).toBe('drift-reported');
+    expect(roleWrites()).toHaveLength(0);
+    expect((await post({ body: JSON.stringify({ dryRun: false }) })).body.role.status).toBe('updated');
+  });
+
+  it('two roles with the name: ambiguous, alerted, nothing touched', async () => {
+    seedRole(GUID, [EXACT]);
+    seedRole('22222222-2222-2222-2222-222222222222', [{ actions: ['*'] }]);
+    const report = (await post()).body.role;
+    expect(report).toMatchObject({ status: 'ambiguous' });
+    expect(report.duplicates).toHaveLength(2);
+    expect(roleWrites()).toHaveLength(0);
+    expect(JSON.stringify(world.teams.cards[0]!.body)).toContain('is ambiguous');
+  });
+
+  it('a role-definition write event reconciles at once and names who made the change', async () => {
+    seedRole(GUID, [EXACT]);
+    const mallory = new AuthorizationManagementClient(
+      emulatorCredential(userPrincipal('mallory@contoso.com')),
+      SUBSCRIPTION,
+      {
+        endpoint: world.arm.url,
+        $host: world.arm.url,
+        tlsOptions: { ca: world.arm.ca },
+      },
+    );
+    await mallory.roleDefinitions.createOrUpdate(SCOPE, GUID, {
+      roleName: ROLE,
+      description: DEFAULT_ROLE_DESCRIPTION,
+      permissions: [
+        {
+          ...EXACT,
+          actions: [...EXACT.actions, 'Microsoft.Security/locations/jitNetworkAccessPolicies/write'],
+        },
+      ],
+      assignableScopes: [SCOPE],
+    });
+    const results = await world.deliverInbox();
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(roleWrites()).toHaveLength(1);
+    expect(world.teams.cards).toHaveLength(1);
+    const text = JSON.stringify(world.teams.cards[0]!.body);
+    expect(text).toContain('mallory@contoso.com');
+    expect(text).toContain('role definition write event');
+    // The guardrail's own write comes back as an event too: in sync now, no write, no alert.
+    await world.deliverInbox();
+    expect(roleWrites()).toHaveLength(1);
+    expect(world.teams.cards).toHaveLength(1);
+  });
+
+  it('an ARM failure fails loudly: the timer throws, HTTP answers 502 with a JSON error and no stack', async () => {
+    world.arm.injectFault(
+      { kind: 'status', status: 403, code: 'AuthorizationFailed' },
+      { path: '/roleDefinitions', times: 10 },
+    );
+    await expect(reconcileTimer({} as never, world.context('reconcileTimer'))).rejects.toThrow(
+      /list role definitions failed .*permission-denied/,
+    );
+    const answer = await post();
+    expect(answer.status).toBe(502);
+    expect(answer.body.error).toMatch(/list role definitions failed/);
+    expect(JSON.stringify(answer.body)).not.toMatch(/\bat .*\.(ts|js):\d+/);
+  });
+
+  it('a Teams failure fails the run after the fix; the next run sends the alert once', async () => {
+    seedRole(GUID, [{ ...EXACT, actions: ['*'] }]);
+    world.teams.answerNext(
+      { status: 500 },
+      { status: 500 },
+      { status: 500 },
+      { status: 500 },
+      { status: 500 },
+    );
+    await expect(reconcileTimer({} as never, world.context('reconcileTimer'))).rejects.toThrow(
+      /Teams webhook still failing/,
+    );
+    expect(roleWrites()).toHaveLength(1);
+    await reconcileTimer({} as never, world.context('reconcileTimer'));
+    expect(world.teams.cards).toHaveLength(1);
+    expect(roleWrites()).toHaveLength(1);
+  });
+});
+
+describe('POST /api/reconcile: HTTP contract', () => {
+  const world = new TestWorld();
+  beforeAll(async () => {
+    await world.start();
+  });
+  afterAll(() => world.stop());
+
+  const call = async (init: {
+    method?: string;
+    body?: string;
+    query?: Record<string, string>;
+    headers?: Record<string, string>;
+  }) => {
+    const req = new functions.HttpRequest({
+      method: init.method ?? 'POST',
+      url: 'http://localhost/api/reconcile',
+      ...(init.body !== undefined ? { body: { string: init.body } } : {}),
+      query: init.query ?? {},
+      headers: init.headers ?? {},
+    });
+    const response = await reconcileHttp(req, world.context('reconcile'));
+    return {
+      status: response.status ?? 200,
+      body: response.jsonBody as { error?: string; role?: { status: string } },
+      headers: (response.headers ?? {}) as Record<string, string>,
+    };
+  };
+  const principal = (roles: string[]) =>
+    Buffer.from(
+      JSON.stringify({
+        auth_typ: 'aad',
+        name_typ: 'name',
+        role_typ: 'roles',
+        claims: [{ typ: 'name', val: 'ops@contoso.com' }, ...roles.map((val) => ({ typ: 'roles', val }))],
+      }),
+    ).toString('base64');
+
+  it.each([
+    ['GET', { method: 'GET' }, 405],
+    ['DELETE', { method: 'DELETE' }, 405],
+    ['a body that is not JSON', { body: '{dryRun:' }, 400],
+    ['a JSON array', { body: '[]' }, 400],
+    ['an unknown field', { body: '{"dryrun": true}' }, 400],
+    ['dryRun not a boolean', { body: '{"dryRun": "yes"}' }, 400],
+    ['dryRun=maybe in the query', { query: { dryRun: 'maybe' } }, 400],
+    ['Easy Auth headers without a principal', { headers: { 'x-ms-client-principal-idp': 'aad' } }, 401],
+    ['a principal that is not base64 JSON', { headers: { 'x-ms-client-principal': '%%%' } }, 401],
+    [
+      'a signed-in caller without the app role',
+      { headers: { 'x-ms-client-principal': principal(['Reader']) } },
+      403,
+    ],
+    ['a body over 4 KB', { body: JSON.stringify({ dryRun: true, pad: 'x'.repeat(5000) }) }, 413],
+  ])('%s → %s with a JSON error', async (_label, init, status) => {
+    const answer = await call(init);
+    expect(answer.status).toBe(status);
+    expect(typeof answer.body.error).toBe('string');
+    if (status === 405) expect(answer.headers.Allow).toBe('POST');
+  });
+
+  it('a caller with the app role, or no Easy Auth in front (function key only), gets the report', async () => {
+    expect(
+      (
+        await call({
+          headers: { 'x-ms-client-principal': principal(['Guardrail.Admin']) },
+          query: { dryRun: 'true' },
+        })
+      ).status,
+    ).toBe(200);
+    const answer = await call({ query: { dryRun: 'true' } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.role?.status).toBe('drift-reported');
+  });
+});
