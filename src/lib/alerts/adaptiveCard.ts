@@ -32,6 +32,20 @@ export interface TeamsMessage {
   }[];
 }
 
+/** A card of this body with "open in the portal" style link buttons (webhook cards allow only OpenUrl). */
+export function adaptiveCard(
+  body: readonly CardElement[],
+  links: readonly { title: string; url: string }[],
+): AdaptiveCard {
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    body,
+    actions: links.map((link) => ({ type: 'Action.OpenUrl', ...link })),
+  };
+}
+
 export function toTeamsMessage(card: AdaptiveCard): TeamsMessage {
   return {
     type: 'message',

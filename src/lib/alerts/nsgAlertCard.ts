@@ -1,4 +1,4 @@
-import { clip, facts, type AdaptiveCard, type CardElement } from './adaptiveCard.js';
+import { adaptiveCard, clip, facts, type AdaptiveCard, type CardElement } from './adaptiveCard.js';
 import { ACTION_LABEL, type GuardAlert, type RuleFinding } from './guardAlert.js';
 
 const MAX_RULES_SHOWN = 10;
@@ -43,19 +43,9 @@ export function buildNsgAlertCard(alert: GuardAlert, portalUrl: string): Adaptiv
   if (hidden > 0) {
     body.push({ type: 'TextBlock', text: `…and ${hidden} more rule(s); see the function logs.`, wrap: true });
   }
-  return {
-    type: 'AdaptiveCard',
-    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-    version: '1.5',
-    body,
-    actions: [
-      {
-        type: 'Action.OpenUrl',
-        title: 'Open the NSG in the Azure portal',
-        url: nsgPortalUrl(portalUrl, alert.nsgId),
-      },
-    ],
-  };
+  return adaptiveCard(body, [
+    { title: 'Open the NSG in the Azure portal', url: nsgPortalUrl(portalUrl, alert.nsgId) },
+  ]);
 }
 
 export function nsgPortalUrl(portalUrl: string, nsgId: string): string {

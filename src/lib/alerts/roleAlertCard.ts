@@ -1,4 +1,4 @@
-import { clip, facts, type AdaptiveCard, type CardElement } from './adaptiveCard.js';
+import { adaptiveCard, clip, facts, type AdaptiveCard, type CardElement } from './adaptiveCard.js';
 import type { Severity } from '../role/roleDiff.js';
 
 export type RoleStatus = 'in-sync' | 'created' | 'updated' | 'drift-reported' | 'ambiguous' | 'pending';
@@ -82,17 +82,10 @@ export function buildRoleAlertCard(alert: RoleAlert, portalUrl: string): Adaptiv
   for (const id of alert.duplicates.slice(0, 10)) {
     body.push({ type: 'TextBlock', text: clip(id), wrap: true });
   }
-  return {
-    type: 'AdaptiveCard',
-    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-    version: '1.5',
-    body,
-    actions: [
-      {
-        type: 'Action.OpenUrl',
-        title: 'Open access control (IAM) in the Azure portal',
-        url: `${portalUrl}/#resource${alert.scope}/users`,
-      },
-    ],
-  };
+  return adaptiveCard(body, [
+    {
+      title: 'Open access control (IAM) in the Azure portal',
+      url: `${portalUrl}/#resource${alert.scope}/users`,
+    },
+  ]);
 }
