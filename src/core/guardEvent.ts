@@ -1,29 +1,15 @@
-import type { GuardrailMode } from '../config/settings.js';
-import { ArmCallError } from '../adapters/armCallError.js';
-import type { JitPolicyGateway } from '../adapters/jitPolicyGateway.js';
-import type { NsgGateway } from '../adapters/nsgGateway.js';
-import type { TeamsSender } from '../adapters/teamsWebhook.js';
-import { toTeamsMessage } from '../lib/alerts/adaptiveCard.js';
-import { buildNsgAlertCard } from '../lib/alerts/nsgAlertCard.js';
-import type { GuardAlert, RuleFinding } from '../lib/alerts/guardAlert.js';
 import { nsgResourceId, type NsgRef } from '../lib/events/nsgResourceId.js';
 import { parseGuardEvent, type RoleWriteEvent } from '../lib/events/parseGuardEvent.js';
-import { findJitRequest, singlePortsOf, type JitPolicyLike } from '../lib/jit/findJitRequest.js';
-import { evaluateNsg } from '../lib/nsg/evaluateNsg.js';
-import { vmNameFromDescription } from '../lib/nsg/jitRuleName.js';
-import { destinationPortsOf, sourcePrefixesOf, type SecurityRuleDocument } from '../lib/nsg/nsgDocument.js';
-import type { AlertOutbox } from './alertOutbox.js';
-import type { Logger } from './logger.js';
+import {
+  remediateNsg,
+  sendUnsentAlerts,
+  type RemediationDeps,
+  type RemediationOutcome,
+} from './remediateNsg.js';
 
-export interface GuardDeps {
-  readonly mode: GuardrailMode;
-  readonly portalUrl: string;
-  readonly nsgs: NsgGateway;
-  readonly jitPolicies: JitPolicyGateway;
-  readonly teams: TeamsSender;
-  readonly outbox: AlertOutbox;
-  readonly log: Logger;
-  readonly now: () => Date;
+export { RemediationFailedError } from './remediateNsg.js';
+
+export interface GuardDeps extends RemediationDeps {
   /** A role definition was written: reconcile the JIT requester role. */
   readonly reconcileOnRoleWrite: (event: RoleWriteEvent) => Promise<unknown>;
 }
@@ -32,22 +18,7 @@ export type GuardOutcome =
   | { readonly status: 'ignored'; readonly reason: string }
   | { readonly status: 'role-reconciled' }
   | { readonly status: 'nsg-gone' }
-  | { readonly status: 'clean'; readonly rulesChecked: number }
-  | { readonly status: 'acted'; readonly findings: readonly RuleFinding[] };
-
-/** Some wildcard rules are still in place; Event Grid must redeliver so the removal is retried. */
-export class RemediationFailedError extends Error {
-  constructor(
-    readonly failures: readonly ArmCallError[],
-    options?: { cause?: unknown },
-  ) {
-    super(
-      `could not remove ${failures.length} wildcard JIT rule(s): ${failures.map((f) => f.message).join('; ')}`,
-      options,
-    );
-    this.name = 'RemediationFailedError';
-  }
-}
+  | RemediationOutcome;
 
 /**
  * The guard: one NSG write event in, the NSG re-read once, every wildcard JIT rule removed (or
@@ -70,141 +41,10 @@ export async function guardEvent(delivered: unknown, deps: GuardDeps): Promise<G
     await sendUnsentAlerts(event.eventId, deps);
     return { status: 'nsg-gone' };
   }
-  const evaluation = evaluateNsg(nsg, deps.now());
-  if (evaluation.exemption.status === 'invalid') {
-    deps.log.warn(
-      `NSG ${nsg.name}: tag jit-guardrail-exempt-until='${evaluation.exemption.tagValue}' is ${evaluation.exemption.problem}; it exempts nothing`,
-    );
-  }
-  const rulesByName = new Map(nsg.properties.securityRules.map((r) => [r.name, r]));
-  const toRemove = evaluation.rules
-    .filter((r) => r.verdict === 'remove')
-    .map((r) => rulesByName.get(r.name))
-    .filter((r): r is SecurityRuleDocument => r !== undefined);
-  if (toRemove.length === 0) {
-    await sendUnsentAlerts(event.eventId, deps);
-    return { status: 'clean', rulesChecked: evaluation.rules.length };
-  }
-
-  const removals = await removeRules(ref, toRemove, deps);
-  const failures = removals.flatMap((r) => (r.failure ? [r.failure] : []));
-  const { policies, problem } = await readJitPolicies(ref.subscriptionId, deps);
-  // A retryable failure is left out of the alert: the redelivery retries it and alerts then.
-  const findings = removals.map((r) => explain(r, policies));
-  const alerted = findings.filter((_, i) => !removals[i]?.failure?.retryable);
-  const permissionDenied = failures.find((f) => f.kind === 'permission-denied');
-  let alertError: unknown;
-  if (alerted.length > 0) {
-    const alert: GuardAlert = {
-      subscriptionId: ref.subscriptionId,
-      resourceGroup: ref.resourceGroup,
-      nsgName: nsg.name,
-      nsgId: nsgResourceId(ref),
-      writer: event.writer,
-      eventId: event.eventId,
-      correlationId: event.correlationId,
-      occurredAt: deps.now().toISOString(),
-      mode: deps.mode,
-      findings: alerted,
-      requesterLookupProblem: problem,
-      permissionProblem: permissionDenied?.message,
-    };
-    const key = `${event.eventId}|${nsgResourceId(ref).toLowerCase()}|${alerted.map((f) => `${f.ruleName}:${f.action}`).join(',')}`;
-    await deps.outbox.enqueue({
-      key,
-      eventId: event.eventId,
-      message: toTeamsMessage(buildNsgAlertCard(alert, deps.portalUrl)),
-    });
-  }
-  try {
-    await sendUnsentAlerts(event.eventId, deps);
-  } catch (error) {
-    alertError = error;
-  }
-  if (failures.length > 0) throw new RemediationFailedError(failures, { cause: alertError });
-  if (alertError !== undefined) throw alertError;
-  return { status: 'acted', findings };
-}
-
-interface Removal {
-  readonly rule: SecurityRuleDocument;
-  readonly action: RuleFinding['action'];
-  readonly failure: ArmCallError | undefined;
-}
-
-async function removeRules(
-  ref: NsgRef,
-  rules: readonly SecurityRuleDocument[],
-  deps: GuardDeps,
-): Promise<Removal[]> {
-  const removals: Removal[] = [];
-  // One at a time: deletes on the same NSG contend for its etag (409 AnotherOperationInProgress).
-  for (const rule of rules) {
-    if (deps.mode === 'report') {
-      deps.log.warn(`report mode: would remove ${rule.name} from ${nsgResourceId(ref)}`);
-      removals.push({ rule, action: 'would-remove', failure: undefined });
-      continue;
-    }
-    try {
-      const result = await deps.nsgs.deleteRule(ref, rule.name);
-      deps.log.info(
-        `${result === 'deleted' ? 'removed' : 'already removed'}: ${rule.name} from ${nsgResourceId(ref)}`,
-      );
-      removals.push({
-        rule,
-        action: result === 'deleted' ? 'removed' : 'already-removed',
-        failure: undefined,
-      });
-    } catch (error) {
-      if (!(error instanceof ArmCallError)) throw error;
-      deps.log.error(error.message);
-      removals.push({ rule, action: 'failed', failure: error });
-    }
-  }
-  return removals;
-}
-
-async function readJitPolicies(
-  subscriptionId: string,
-  deps: GuardDeps,
-): Promise<{ policies: JitPolicyLike[]; problem: string | undefined }> {
-  try {
-    return { policies: await deps.jitPolicies.listPolicies(subscriptionId), problem: undefined };
-  } catch (error) {
-    // Enrichment only: the removal already happened, and the alert still goes out without a name.
-    const message = error instanceof Error ? error.message : String(error);
-    deps.log.warn(`could not read JIT policies to name the requester: ${message}`);
-    return { policies: [], problem: 'JIT policy could not be read' };
-  }
-}
-
-function explain(removal: Removal, policies: readonly JitPolicyLike[]): RuleFinding {
-  const { rule } = removal;
-  const vmName = vmNameFromDescription(rule.properties?.description);
-  const ports = destinationPortsOf(rule);
-  const sources = sourcePrefixesOf(rule);
-  const request =
-    vmName === undefined
-      ? undefined
-      : findJitRequest(policies, { vmName, ports: singlePortsOf(ports), sources });
-  return {
-    ruleName: rule.name,
-    vmName,
-    ports,
-    sources,
-    action: removal.action,
-    failure:
-      removal.failure === undefined
-        ? undefined
-        : `${removal.failure.kind}${removal.failure.statusCode ? ` (HTTP ${removal.failure.statusCode})` : ''}`,
-    request,
-  };
-}
-
-async function sendUnsentAlerts(eventId: string, deps: GuardDeps): Promise<void> {
-  for (const entry of await deps.outbox.unsentFor(eventId)) {
-    await deps.teams.send(entry.message);
-    await deps.outbox.markSent(entry.key);
-    deps.log.info(`alert sent to Teams for event ${eventId}`);
-  }
+  return remediateNsg(
+    ref,
+    nsg,
+    { eventId: event.eventId, correlationId: event.correlationId, writer: event.writer },
+    deps,
+  );
 }
