@@ -2,3 +2,4 @@
 import './functions/guard.js';
 import './functions/reconcileHttp.js';
 import './functions/reconcileTimer.js';
+import './functions/sweepTimer.js';

@@ -2,7 +2,7 @@ import { createArmCredential } from './adapters/armCredential.js';
 import { createJitPolicyGateway } from './adapters/jitPolicyGateway.js';
 import { createNsgGateway } from './adapters/nsgGateway.js';
 import { createRoleGateway } from './adapters/roleGateway.js';
-import { createTeamsSender } from './adapters/teamsWebhook.js';
+import { createTeamsSender, type TeamsSender } from './adapters/teamsWebhook.js';
 import { loadConfig, SETTING_NAMES, type GuardrailConfig } from './config/settings.js';
 import { createMemoryOutbox } from './core/alertOutbox.js';
 import type { GuardDeps } from './core/guardEvent.js';
@@ -16,17 +16,30 @@ export interface Runtime {
   reconcileDeps(log: Logger): ReconcileDeps;
 }
 
+/** Without a webhook (CLI only) an alert's headline goes to standard error instead of Teams. */
+const printingSender: TeamsSender = {
+  async send(message) {
+    const first = message.attachments[0]?.content.body[0];
+    console.error(
+      `alert (no Teams webhook configured): ${first && first.type === 'TextBlock' ? first.text : 'see card'}`,
+    );
+  },
+};
+
 export function createRuntime(config: GuardrailConfig): Runtime {
   const credential = createArmCredential(config);
   const nsgs = createNsgGateway(config, credential);
   const jitPolicies = createJitPolicyGateway(config, credential);
   const roles = createRoleGateway(config, credential);
-  const teams = createTeamsSender({
-    url: config.teamsWebhookUrl,
-    maxAttempts: config.teams.maxAttempts,
-    timeoutMs: config.teams.timeoutMs,
-    baseDelayMs: config.teams.retryDelayMs,
-  });
+  const teams =
+    config.teamsWebhookUrl === undefined
+      ? printingSender
+      : createTeamsSender({
+          url: config.teamsWebhookUrl,
+          maxAttempts: config.teams.maxAttempts,
+          timeoutMs: config.teams.timeoutMs,
+          baseDelayMs: config.teams.retryDelayMs,
+        });
   const outbox = createMemoryOutbox();
   const memory = createRoleWriteMemory();
   const now = () => new Date();

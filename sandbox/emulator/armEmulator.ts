@@ -38,6 +38,8 @@ export interface LoggedRequest {
   readonly query: string;
   readonly status: number;
   readonly principal: string;
+  /** Epoch milliseconds when the request arrived. */
+  readonly startedAt: number;
   readonly durationMs: number;
   /** The parsed JSON body of writes, as the emulator received it. */
   readonly body: unknown;
@@ -309,6 +311,7 @@ export class ArmEmulator {
         query: url.search,
         status,
         principal: principal ? displayOf(principal) : 'anonymous',
+        startedAt: started,
         durationMs: Date.now() - started,
       });
 

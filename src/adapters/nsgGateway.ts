@@ -1,4 +1,4 @@
-import { NetworkManagementClient } from '@azure/arm-network';
+import { NetworkManagementClient, type NetworkSecurityGroup } from '@azure/arm-network';
 import type { TokenCredential } from '@azure/core-auth';
 import type { FullOperationResponse } from '@azure/core-client';
 import type { GuardrailConfig } from '../config/settings.js';
@@ -15,6 +15,8 @@ export interface NsgGateway {
   getNsg(ref: NsgRef): Promise<NsgDocument | undefined>;
   /** Deletes one security rule and waits for the long-running operation to finish. */
   deleteRule(ref: NsgRef, ruleName: string): Promise<RuleDeletion>;
+  /** Every NSG of a subscription, a page (one ARM read) at a time. */
+  listNsgPages(subscriptionId: string): AsyncIterable<NsgDocument[]>;
 }
 
 export function createNsgGateway(config: GuardrailConfig, credential: TokenCredential): NsgGateway {
@@ -69,5 +71,38 @@ export function createNsgGateway(config: GuardrailConfig, credential: TokenCrede
       // ARM answers 204 at once when the rule is not there (any more).
       return status === 204 ? 'already-gone' : 'deleted';
     },
+
+    async *listNsgPages(subscriptionId) {
+      const pages = clientFor(subscriptionId).networkSecurityGroups.listAll().byPage();
+      for (;;) {
+        let page: IteratorResult<NetworkSecurityGroup[]>;
+        try {
+          page = await pages.next();
+        } catch (error) {
+          throw toArmCallError('list NSGs', `/subscriptions/${subscriptionId}`, error);
+        }
+        if (page.done) return;
+        yield page.value.map(toNsgDocument);
+      }
+    },
   };
+}
+
+/** The SDK flattens `properties`; the decisions read NSGs as ARM sends them, so fold them back. */
+function toNsgDocument(model: NetworkSecurityGroup): NsgDocument {
+  const rules = (model.securityRules ?? []).map(({ name, id, etag, type, ...properties }) => ({
+    name: name ?? '',
+    id,
+    etag,
+    type,
+    properties,
+  }));
+  return parseNsgDocument({
+    id: model.id,
+    name: model.name,
+    location: model.location,
+    etag: model.etag,
+    tags: model.tags,
+    properties: { securityRules: rules },
+  });
 }

@@ -1,3 +1,4 @@
+import type { CliIo } from './cliIo.js';
 import { evaluateNsg } from '../lib/nsg/evaluateNsg.js';
 import { parseNsgDocument } from '../lib/nsg/nsgDocument.js';
 import { readInput, UsageError } from './readInput.js';
@@ -10,13 +11,7 @@ with one entry per security rule, in input order.
 
 Exit codes: 0 evaluated, 2 unreadable input or not an NSG.`;
 
-export interface CommandIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly now: () => Date;
-}
-
-export async function evaluateCommand(args: readonly string[], io: CommandIo): Promise<number> {
+export async function evaluateCommand(args: readonly string[], io: CliIo): Promise<number> {
   if (args.length > 1) throw new UsageError('evaluate takes at most one FILE argument');
   const source = args[0];
   let text: string;

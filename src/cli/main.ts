@@ -1,35 +1,49 @@
-import { evaluateCommand, EVALUATE_HELP, type CommandIo } from './evaluateCommand.js';
+import type { CliIo } from './cliIo.js';
 import { UsageError } from './readInput.js';
-import { roleDiffCommand, ROLE_DIFF_HELP } from './roleDiffCommand.js';
 
 const HELP = `Usage: jit-guardrail <command> [options]
 
 Commands:
-  evaluate [FILE|-]              decide which rules of one NSG (ARM JSON) the guardrail would remove
+  evaluate [FILE|-]               decide which rules of one NSG (ARM JSON) the guardrail would remove
   role diff ACTUAL [--desired F]  compare a role definition with the least-privilege JIT requester role
+  sweep [--subscription ID ...]   find and remove wildcard JIT rules that events missed; audit JIT policies
 
 Run 'jit-guardrail <command> --help' for a command's options.`;
 
-const COMMANDS: Record<
-  string,
-  { help: string; run: (args: readonly string[], io: CommandIo) => Promise<number> }
-> = {
-  evaluate: { help: EVALUATE_HELP, run: evaluateCommand },
-  role: { help: ROLE_DIFF_HELP, run: roleDiffCommand },
+interface Command {
+  readonly help: string;
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}
+
+/** Commands load on use, so `evaluate` does not pay for the Azure SDK clients `sweep` needs. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  evaluate: async () => {
+    const m = await import('./evaluateCommand.js');
+    return { help: m.EVALUATE_HELP, run: m.evaluateCommand };
+  },
+  role: async () => {
+    const m = await import('./roleDiffCommand.js');
+    return { help: m.ROLE_DIFF_HELP, run: m.roleDiffCommand };
+  },
+  sweep: async () => {
+    const m = await import('./sweepCommand.js');
+    return { help: m.SWEEP_HELP, run: m.sweepCommand };
+  },
 };
 
 /** Runs the CLI and returns the process exit code. */
-export async function runCli(argv: readonly string[], io: CommandIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(HELP);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) {
+  const load = COMMANDS[name];
+  if (load === undefined) {
     io.stderr(`jit-guardrail: unknown command '${name}'\n${HELP}`);
     return 2;
   }
+  const command = await load();
   if (args.includes('--help') || args.includes('-h')) {
     io.stdout(command.help);
     return 0;
@@ -46,10 +60,13 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
 }
 
 export async function main(): Promise<void> {
-  const io: CommandIo = {
+  const io: CliIo = {
     stdout: (text) => process.stdout.write(`${text}\n`),
     stderr: (text) => process.stderr.write(`${text}\n`),
+    progress: (text) => process.stderr.write(text),
     now: () => new Date(),
+    env: process.env,
+    isTty: process.stderr.isTTY === true,
   };
   process.exitCode = await runCli(process.argv.slice(2), io);
 }

@@ -1,7 +1,7 @@
 import { defaultDesiredRole } from '../lib/role/desiredRole.js';
 import { parseRoleDefinition, type RoleShape } from '../lib/role/roleDefinition.js';
 import { diffRole } from '../lib/role/roleDiff.js';
-import type { CommandIo } from './evaluateCommand.js';
+import type { CliIo } from './cliIo.js';
 import { readInput, UsageError } from './readInput.js';
 
 export const ROLE_DIFF_HELP = `Usage: jit-guardrail role diff ACTUAL [--desired FILE]
@@ -16,7 +16,7 @@ the desired file names them. --desired takes ARM JSON, an Azure CLI role file, o
 
 Exit codes: 0 in sync, 3 drift, 2 bad input.`;
 
-export async function roleDiffCommand(args: readonly string[], io: CommandIo): Promise<number> {
+export async function roleDiffCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { actualPath, desiredPath } = parseArgs(args);
   let desired: RoleShape = defaultDesiredRole();
   if (desiredPath !== undefined) {
@@ -57,7 +57,7 @@ function parseArgs(args: readonly string[]): { actualPath: string; desiredPath: 
   return { actualPath, desiredPath };
 }
 
-async function loadRole(path: string, what: string, io: CommandIo): Promise<RoleShape | undefined> {
+async function loadRole(path: string, what: string, io: CliIo): Promise<RoleShape | undefined> {
   let text: string;
   try {
     text = await readInput(path);

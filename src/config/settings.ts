@@ -23,6 +23,8 @@ export const SETTING_NAMES = [
   'GUARDRAIL_ROLE_DESIRED_FILE',
   'GUARDRAIL_ROLE_SETTLE_SECONDS',
   'GUARDRAIL_RECONCILE_SCHEDULE',
+  'GUARDRAIL_SWEEP_SCHEDULE',
+  'GUARDRAIL_SWEEP_SUBSCRIPTIONS',
   'GUARDRAIL_ADMIN_APP_ROLE',
 ] as const;
 
@@ -31,8 +33,11 @@ export type SettingName = (typeof SETTING_NAMES)[number];
 export type GuardrailMode = 'enforce' | 'report';
 
 export interface GuardrailConfig {
-  /** Workflows "When a Teams webhook request is received" URL. Holds a signature: never log it. */
-  readonly teamsWebhookUrl: string;
+  /**
+   * Workflows "When a Teams webhook request is received" URL. Holds a signature: never log it.
+   * Only the CLI may run without one (it then prints alerts instead).
+   */
+  readonly teamsWebhookUrl: string | undefined;
   readonly mode: GuardrailMode;
   readonly arm: {
     readonly endpoint: string;
@@ -63,6 +68,8 @@ export interface GuardrailConfig {
   };
   /** App role an Entra-authenticated caller needs for `POST /api/reconcile`. */
   readonly adminAppRole: string;
+  /** Subscriptions the sweep lists NSGs in. */
+  readonly sweepSubscriptions: readonly string[];
 }
 
 /** A setting is missing or wrong; the message names every bad setting at once. */
@@ -115,79 +122,93 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** NCRONTAB with seconds, as the Functions timer trigger takes it (six fields). */
 export const DEFAULT_RECONCILE_SCHEDULE = '0 */15 * * * *';
+export const DEFAULT_SWEEP_SCHEDULE = '0 7 * * * *';
 
-const settingsSchema = z.object({
-  GUARDRAIL_SUBSCRIPTION_ID: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string({ error: 'is required: the id of the subscription the guardrail protects' })
-      .regex(GUID, { error: 'must be a subscription id (a GUID)' }),
-  ),
-  GUARDRAIL_TEAMS_WEBHOOK_URL: z.preprocess(
-    emptyAsUndefined,
-    urlSetting('the Teams Workflows webhook URL that receives alerts', true),
-  ),
-  GUARDRAIL_MODE: z.preprocess(
-    (v) => (typeof v === 'string' ? emptyAsUndefined(v.trim().toLowerCase()) : v),
-    z.enum(['enforce', 'report'], { error: "must be 'enforce' or 'report'" }).default('enforce'),
-  ),
-  GUARDRAIL_ARM_ENDPOINT: z.preprocess(
-    emptyAsUndefined,
-    urlSetting('the Azure Resource Manager endpoint', false).default('https://management.azure.com'),
-  ),
-  GUARDRAIL_ARM_CA_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
-  AZURE_CLIENT_ID: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .regex(GUID, { error: 'must be the client id (a GUID) of the user-assigned managed identity' })
-      .optional(),
-  ),
-  GUARDRAIL_ARM_MAX_RETRIES: integerSetting(0, 10, 3),
-  GUARDRAIL_ARM_RETRY_DELAY_MS: integerSetting(1, 60_000, 800),
-  GUARDRAIL_LRO_POLL_INTERVAL_MS: z.preprocess(
-    emptyAsUndefined,
-    z.coerce
-      .number({ error: 'must be a whole number of milliseconds' })
-      .int({ error: 'must be a whole number of milliseconds' })
-      .min(1, { error: 'must be at least 1' })
-      .max(60_000, { error: 'must be at most 60000' })
-      .optional(),
-  ),
-  GUARDRAIL_TEAMS_MAX_ATTEMPTS: integerSetting(1, 10, 5),
-  GUARDRAIL_TEAMS_TIMEOUT_MS: integerSetting(100, 120_000, 10_000),
-  GUARDRAIL_TEAMS_RETRY_DELAY_MS: integerSetting(1, 60_000, 1000),
-  GUARDRAIL_PORTAL_URL: z.preprocess(
-    emptyAsUndefined,
-    urlSetting('the Azure portal base URL used in alert links', false).default('https://portal.azure.com'),
-  ),
-  GUARDRAIL_ROLE_NAME: z.preprocess(emptyAsUndefined, z.string().trim().min(1).max(512).optional()),
-  GUARDRAIL_ROLE_ASSIGNABLE_SCOPES: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() !== '' ? v.split(/[\s,]+/).filter(Boolean) : undefined),
-    z
-      .array(
-        z.string().regex(/^\/(subscriptions|providers\/Microsoft\.Management\/managementGroups)\/[^\s]+$/i, {
-          error:
-            'each scope must look like /subscriptions/<id>[/resourceGroups/<name>] or a management group',
-        }),
-      )
-      .optional(),
-  ),
-  GUARDRAIL_ROLE_DESIRED_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
-  GUARDRAIL_ROLE_SETTLE_SECONDS: integerSetting(0, 7200, 600),
-  GUARDRAIL_RECONCILE_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().optional()),
-  GUARDRAIL_ADMIN_APP_ROLE: z.preprocess(
-    emptyAsUndefined,
-    z.string().trim().min(1).default('Guardrail.Admin'),
-  ),
-});
+const settingsSchema = (requireTeamsWebhook: boolean) =>
+  z.object({
+    GUARDRAIL_SUBSCRIPTION_ID: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string({ error: 'is required: the id of the subscription the guardrail protects' })
+        .regex(GUID, { error: 'must be a subscription id (a GUID)' }),
+    ),
+    GUARDRAIL_TEAMS_WEBHOOK_URL: z.preprocess(
+      emptyAsUndefined,
+      requireTeamsWebhook
+        ? urlSetting('the Teams Workflows webhook URL that receives alerts', true)
+        : urlSetting('the Teams Workflows webhook URL that receives alerts', true).optional(),
+    ),
+    GUARDRAIL_MODE: z.preprocess(
+      (v) => (typeof v === 'string' ? emptyAsUndefined(v.trim().toLowerCase()) : v),
+      z.enum(['enforce', 'report'], { error: "must be 'enforce' or 'report'" }).default('enforce'),
+    ),
+    GUARDRAIL_ARM_ENDPOINT: z.preprocess(
+      emptyAsUndefined,
+      urlSetting('the Azure Resource Manager endpoint', false).default('https://management.azure.com'),
+    ),
+    GUARDRAIL_ARM_CA_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
+    AZURE_CLIENT_ID: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(GUID, { error: 'must be the client id (a GUID) of the user-assigned managed identity' })
+        .optional(),
+    ),
+    GUARDRAIL_ARM_MAX_RETRIES: integerSetting(0, 10, 3),
+    GUARDRAIL_ARM_RETRY_DELAY_MS: integerSetting(1, 60_000, 800),
+    GUARDRAIL_LRO_POLL_INTERVAL_MS: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: 'must be a whole number of milliseconds' })
+        .int({ error: 'must be a whole number of milliseconds' })
+        .min(1, { error: 'must be at least 1' })
+        .max(60_000, { error: 'must be at most 60000' })
+        .optional(),
+    ),
+    GUARDRAIL_TEAMS_MAX_ATTEMPTS: integerSetting(1, 10, 5),
+    GUARDRAIL_TEAMS_TIMEOUT_MS: integerSetting(100, 120_000, 10_000),
+    GUARDRAIL_TEAMS_RETRY_DELAY_MS: integerSetting(1, 60_000, 1000),
+    GUARDRAIL_PORTAL_URL: z.preprocess(
+      emptyAsUndefined,
+      urlSetting('the Azure portal base URL used in alert links', false).default('https://portal.azure.com'),
+    ),
+    GUARDRAIL_ROLE_NAME: z.preprocess(emptyAsUndefined, z.string().trim().min(1).max(512).optional()),
+    GUARDRAIL_ROLE_ASSIGNABLE_SCOPES: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v.split(/[\s,]+/).filter(Boolean) : undefined),
+      z
+        .array(
+          z
+            .string()
+            .regex(/^\/(subscriptions|providers\/Microsoft\.Management\/managementGroups)\/[^\s]+$/i, {
+              error:
+                'each scope must look like /subscriptions/<id>[/resourceGroups/<name>] or a management group',
+            }),
+        )
+        .optional(),
+    ),
+    GUARDRAIL_ROLE_DESIRED_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
+    GUARDRAIL_ROLE_SETTLE_SECONDS: integerSetting(0, 7200, 600),
+    GUARDRAIL_RECONCILE_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().optional()),
+    GUARDRAIL_SWEEP_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().optional()),
+    GUARDRAIL_SWEEP_SUBSCRIPTIONS: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v.split(/[\s,]+/).filter(Boolean) : undefined),
+      z.array(z.string().regex(GUID, { error: 'each entry must be a subscription id (a GUID)' })).optional(),
+    ),
+    GUARDRAIL_ADMIN_APP_ROLE: z.preprocess(
+      emptyAsUndefined,
+      z.string().trim().min(1).default('Guardrail.Admin'),
+    ),
+  });
 
 /**
  * Reads and validates the app settings once. Throws ConfigError naming each bad setting; the
  * Teams webhook URL is never echoed back, since it carries a signature.
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): GuardrailConfig {
-  const parsed = settingsSchema.safeParse(env);
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  options: { readonly requireTeamsWebhook?: boolean } = {},
+): GuardrailConfig {
+  const parsed = settingsSchema(options.requireTeamsWebhook ?? true).safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'settings')}: ${issue.message}`),
@@ -196,6 +217,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
   const s = parsed.data;
   const ca = readCaFile(s.GUARDRAIL_ARM_CA_FILE);
   reconcileScheduleFrom(env);
+  sweepScheduleFrom(env);
   const scope = `/subscriptions/${s.GUARDRAIL_SUBSCRIPTION_ID}`;
   const desired = desiredRoleFrom(
     s.GUARDRAIL_ROLE_DESIRED_FILE,
@@ -228,26 +250,37 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       settleMs: s.GUARDRAIL_ROLE_SETTLE_SECONDS * 1000,
     }),
     adminAppRole: s.GUARDRAIL_ADMIN_APP_ROLE,
+    sweepSubscriptions: Object.freeze(s.GUARDRAIL_SWEEP_SUBSCRIPTIONS ?? [s.GUARDRAIL_SUBSCRIPTION_ID]),
   });
 }
 
 const NCRONTAB_FIELD = /^[\d*/,-]+$/;
 
 /**
- * The reconcile timer's schedule. The host needs it when the app is loaded, so it is read then
- * (not on first use); a bad value stops the app from loading, with a message naming the setting.
+ * A timer's schedule. The host needs it when the app is loaded, so it is read then (not on first
+ * use); a bad value stops the app from loading, with a message naming the setting.
  */
-export function reconcileScheduleFrom(env: Readonly<Record<string, string | undefined>>): string {
-  const value = env.GUARDRAIL_RECONCILE_SCHEDULE?.trim();
-  if (value === undefined || value === '') return DEFAULT_RECONCILE_SCHEDULE;
+function scheduleFrom(
+  env: Readonly<Record<string, string | undefined>>,
+  name: SettingName,
+  fallback: string,
+): string {
+  const value = env[name]?.trim();
+  if (value === undefined || value === '') return fallback;
   const fields = value.split(/\s+/);
   if (fields.length !== 6 || !fields.every((f) => NCRONTAB_FIELD.test(f))) {
     throw new ConfigError([
-      `GUARDRAIL_RECONCILE_SCHEDULE: must be an NCRONTAB expression with six fields ({second} {minute} {hour} {day} {month} {day-of-week}), e.g. '${DEFAULT_RECONCILE_SCHEDULE}'`,
+      `${name}: must be an NCRONTAB expression with six fields ({second} {minute} {hour} {day} {month} {day-of-week}), e.g. '${fallback}'`,
     ]);
   }
   return value;
 }
+
+export const reconcileScheduleFrom = (env: Readonly<Record<string, string | undefined>>) =>
+  scheduleFrom(env, 'GUARDRAIL_RECONCILE_SCHEDULE', DEFAULT_RECONCILE_SCHEDULE);
+
+export const sweepScheduleFrom = (env: Readonly<Record<string, string | undefined>>) =>
+  scheduleFrom(env, 'GUARDRAIL_SWEEP_SCHEDULE', DEFAULT_SWEEP_SCHEDULE);
 
 function desiredRoleFrom(
   file: string | undefined,

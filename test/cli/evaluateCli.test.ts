@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { runCliCaptured } from '../support/runCliCaptured.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { ALLOW_NAME_NEW, DENY_NAME_NEW, nsg, rule } from '../support/nsgBuilders.js';
 import { writeFileSync, mkdtempSync } from 'node:fs';
@@ -11,16 +11,7 @@ import { tmpdir } from 'node:os';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    now: () => new Date('2026-11-25T12:00:00Z'),
-  });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+const run = (args: string[]) => runCliCaptured(args);
 
 function tempFile(content: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'cli-')), 'input.json');

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { runCliCaptured } from '../support/runCliCaptured.js';
 import { JIT_REQUESTER_ACTIONS } from '../../src/lib/role/desiredRole.js';
 import { fixture, FIXTURES } from '../support/fixtures.js';
 
@@ -13,16 +13,7 @@ function file(name: string, content: unknown): string {
   return path;
 }
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    now: () => new Date(),
-  });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+const run = (args: string[]) => runCliCaptured(args);
 
 const armRole = (permissions: object[], assignableScopes = ['/subscriptions/s']) => ({
   id: '/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/r',

@@ -12,9 +12,14 @@ describe('the app as the Functions host sees it', () => {
     view = await registrationsOf(entry);
   }, 60_000);
 
-  it('registers exactly the guard, the reconcile timer and the reconcile HTTP endpoint, with no settings needed at load', () => {
+  it('registers exactly the guard, the reconcile timer and HTTP endpoint, and the sweep timer, with no settings needed at load', () => {
     expect(view.programmingModel).toMatchObject({ name: '@azure/functions' });
-    expect(view.functions.map((f) => f.name).sort()).toEqual(['guard', 'reconcile', 'reconcileTimer']);
+    expect(view.functions.map((f) => f.name).sort()).toEqual([
+      'guard',
+      'reconcile',
+      'reconcileTimer',
+      'sweepTimer',
+    ]);
   });
 
   it('guard: an Event Grid trigger', () => {
@@ -31,6 +36,12 @@ describe('the app as the Functions host sees it', () => {
         schedule: '0 */15 * * * *',
         runOnStartup: false,
       }),
+    ]);
+  });
+
+  it('sweepTimer: hourly at minute 7 by default, not on startup', () => {
+    expect(bindingsOf(view, 'sweepTimer')).toEqual([
+      expect.objectContaining({ type: 'timerTrigger', schedule: '0 7 * * * *', runOnStartup: false }),
     ]);
   });
 

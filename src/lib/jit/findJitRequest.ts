@@ -1,8 +1,8 @@
 import { isWildcardSource } from '../nsg/sourceWildcard.js';
+import type { JitPolicyForAudit } from './auditPolicies.js';
 
 /** The parts of a JIT policy (`@azure/arm-security` model or raw ARM JSON) that name a requester. */
-export interface JitPolicyLike {
-  readonly id?: string;
+export interface JitPolicyLike extends JitPolicyForAudit {
   readonly requests?: readonly JitRequestLike[];
 }
 

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import type { JitPolicyGateway } from '../adapters/jitPolicyGateway.js';
+import { toTeamsMessage } from '../lib/alerts/adaptiveCard.js';
+import { buildAuditDigestCard } from '../lib/alerts/auditDigestCard.js';
+import { parseNsgResourceId } from '../lib/events/nsgResourceId.js';
+import type { Writer } from '../lib/events/writer.js';
+import { auditJitPolicies, type PolicyFinding } from '../lib/jit/auditPolicies.js';
+import type { JitPolicyLike } from '../lib/jit/findJitRequest.js';
+import { createRateLimiter, mapWithConcurrency } from './concurrency.js';
+import { remediateNsg, sendUnsentAlerts, type RemediationDeps } from './remediateNsg.js';
+
+/** ARM's write bucket refills 10 per second per principal; deletes are paced to stay inside it. */
+export const DELETES_PER_SECOND = 10;
+const DELETE_BURST = 10;
+
+export interface SweepOptions {
+  readonly subscriptions: readonly string[];
+  readonly reportOnly: boolean;
+  /** NSGs remediated at once; reads are one per page and need no more. */
+  readonly concurrency?: number;
+  readonly onProgress?: (progress: SweepProgress) => void;
+}
+
+export interface SweepProgress {
+  readonly subscriptionId: string;
+  readonly nsgsScanned: number;
+  readonly pages: number;
+  readonly wildcardRules: number;
+}
+
+export interface SubscriptionSweep {
+  readonly subscriptionId: string;
+  readonly pages: number;
+  readonly nsgsScanned: number;
+  readonly wildcardRules: number;
+  readonly removed: number;
+  readonly alreadyRemoved: number;
+  readonly wouldRemove: number;
+  readonly failed: number;
+  readonly errors: readonly string[];
+  readonly policyFindings: readonly PolicyFinding[];
+}
+
+export interface SweepSummary {
+  readonly runId: string;
+  readonly mode: 'enforce' | 'report';
+  readonly subscriptions: readonly SubscriptionSweep[];
+  readonly durationMs: number;
+}
+
+export const SWEEP_WRITER: Writer = {
+  kind: 'unknown',
+  display: 'unknown (found by the sweep; no write event was handled)',
+  appId: undefined,
+  objectId: undefined,
+};
+
+/**
+ * Catches what events missed: lists every NSG page by page (one read per page, never one per NSG),
+ * decides with the same pure code, and removes and alerts through the same path as the event guard.
+ * Deletes are paced inside ARM's write bucket. Also audits JIT policies for wildcard sources.
+ * Never throws for one NSG: failures are counted and named in the summary.
+ */
+export async function sweep(options: SweepOptions, deps: RemediationDeps): Promise<SweepSummary> {
+  const started = Date.now();
+  const runId = randomUUID();
+  const limiter = createRateLimiter(DELETES_PER_SECOND, DELETE_BURST);
+  const mode = options.reportOnly ? 'report' : deps.mode;
+  const results: SubscriptionSweep[] = [];
+  for (const subscriptionId of options.subscriptions) {
+    const policies = memoisePolicies(deps.jitPolicies);
+    const paced: RemediationDeps = {
+      ...deps,
+      mode,
+      jitPolicies: policies,
+      nsgs: {
+        ...deps.nsgs,
+        deleteRule: async (ref, rule) => {
+          await limiter.acquire();
+          return deps.nsgs.deleteRule(ref, rule);
+        },
+      },
+    };
+    results.push(await sweepSubscription(subscriptionId, runId, options, paced));
+  }
+  return { runId, mode, subscriptions: results, durationMs: Date.now() - started };
+}
+
+async function sweepSubscription(
+  subscriptionId: string,
+  runId: string,
+  options: SweepOptions,
+  deps: RemediationDeps,
+): Promise<SubscriptionSweep> {
+  const tally = {
+    pages: 0,
+    nsgsScanned: 0,
+    wildcardRules: 0,
+    removed: 0,
+    alreadyRemoved: 0,
+    wouldRemove: 0,
+    failed: 0,
+  };
+  const errors: string[] = [];
+  try {
+    for await (const page of deps.nsgs.listNsgPages(subscriptionId)) {
+      tally.pages += 1;
+      await mapWithConcurrency(page, options.concurrency ?? 4, async (nsg) => {
+        const ref = nsg.id === undefined ? undefined : parseNsgResourceId(nsg.id);
+        if (ref === undefined) {
+          errors.push(`NSG ${nsg.name}: no usable resource id`);
+          return;
+        }
+        try {
+          const outcome = await remediateNsg(
+            ref,
+            nsg,
+            { eventId: `sweep:${nsg.id?.toLowerCase()}`, correlationId: runId, writer: SWEEP_WRITER },
+            deps,
+          );
+          if (outcome.status !== 'acted') return;
+          for (const finding of outcome.findings) {
+            tally.wildcardRules += 1;
+            if (finding.action === 'removed') tally.removed += 1;
+            else if (finding.action === 'already-removed') tally.alreadyRemoved += 1;
+            else if (finding.action === 'would-remove') tally.wouldRemove += 1;
+            else tally.failed += 1;
+          }
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          deps.log.error(`sweep: ${message}`);
+          errors.push(message);
+          tally.failed += 1;
+        }
+      });
+      tally.nsgsScanned += page.length;
+      options.onProgress?.({
+        subscriptionId,
+        nsgsScanned: tally.nsgsScanned,
+        pages: tally.pages,
+        wildcardRules: tally.wildcardRules,
+      });
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    deps.log.error(`sweep of ${subscriptionId} stopped: ${message}`);
+    errors.push(message);
+  }
+  const policyFindings = await auditSubscription(subscriptionId, runId, deps, errors);
+  return { subscriptionId, ...tally, errors, policyFindings };
+}
+
+async function auditSubscription(
+  subscriptionId: string,
+  runId: string,
+  deps: RemediationDeps,
+  errors: string[],
+): Promise<PolicyFinding[]> {
+  let findings: PolicyFinding[];
+  try {
+    findings = auditJitPolicies(await deps.jitPolicies.listPolicies(subscriptionId));
+  } catch (error) {
+    errors.push(`JIT policy audit: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  }
+  if (findings.length === 0) return findings;
+  const key = `audit:${subscriptionId.toLowerCase()}:${JSON.stringify(findings.map((f) => [f.vmId.toLowerCase(), f.port, f.allowedSources]))}`;
+  const eventId = `audit:${runId}:${subscriptionId}`;
+  const card = buildAuditDigestCard(subscriptionId, findings, deps.portalUrl, deps.now().toISOString());
+  // The outbox key ignores the run, so an unchanged finding is digested once, not every hour.
+  await deps.outbox.enqueue({ key, eventId, message: toTeamsMessage(card) });
+  try {
+    await sendUnsentAlerts(eventId, deps);
+  } catch (error) {
+    errors.push(`JIT policy digest: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return findings;
+}
+
+/** One JIT policy list per subscription per sweep, shared by every NSG that needs a requester. */
+function memoisePolicies(gateway: JitPolicyGateway): JitPolicyGateway {
+  const cache = new Map<string, Promise<JitPolicyLike[]>>();
+  return {
+    listPolicies(subscriptionId) {
+      let policies = cache.get(subscriptionId);
+      if (policies === undefined) {
+        policies = gateway.listPolicies(subscriptionId);
+        cache.set(subscriptionId, policies);
+        policies.catch(() => cache.delete(subscriptionId));
+      }
+      return policies;
+    },
+  };
+}
+
+/** 0 nothing left open; 3 wildcard rules or wildcard JIT policies remain (action needed); 1 something failed. */
+export function sweepExitCode(summary: SweepSummary): 0 | 1 | 3 {
+  if (summary.subscriptions.some((s) => s.failed > 0 || s.errors.length > 0)) return 1;
+  if (summary.subscriptions.some((s) => s.wouldRemove > 0 || s.policyFindings.length > 0)) return 3;
+  return 0;
+}

@@ -1,0 +1,28 @@
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { sweepScheduleFrom } from '../config/settings.js';
+import { sweep, sweepExitCode } from '../core/sweep.js';
+import { runtimeFromEnvironment } from '../runtime.js';
+import { invocationLogger } from './invocationLogger.js';
+
+/** Timer: catches the wildcard JIT rules whose events were missed, and audits JIT policies. */
+export async function sweepTimer(_timer: Timer, context: InvocationContext): Promise<void> {
+  const log = invocationLogger(context);
+  const runtime = runtimeFromEnvironment();
+  const summary = await sweep(
+    { subscriptions: runtime.config.sweepSubscriptions, reportOnly: false },
+    runtime.guardDeps(log),
+  );
+  log.info(`sweep ${summary.runId}: ${JSON.stringify(summary)}`);
+  if (sweepExitCode(summary) === 1) {
+    // Every NSG was tried; now fail loudly so the run shows as failed.
+    throw new Error(
+      `sweep ${summary.runId} could not finish everything: ${summary.subscriptions.flatMap((s) => s.errors).join('; ')}`,
+    );
+  }
+}
+
+app.timer('sweepTimer', {
+  schedule: sweepScheduleFrom(process.env),
+  runOnStartup: false,
+  handler: sweepTimer,
+});
