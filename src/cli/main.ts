@@ -7,6 +7,7 @@ Commands:
   evaluate [FILE|-]               decide which rules of one NSG (ARM JSON) the guardrail would remove
   role diff ACTUAL [--desired F]  compare a role definition with the least-privilege JIT requester role
   sweep [--subscription ID ...]   find and remove wildcard JIT rules that events missed; audit JIT policies
+  demo                            run the whole story offline against the embedded emulator; exit 0 if it held
 
 Run 'jit-guardrail <command> --help' for a command's options.`;
 
@@ -24,6 +25,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   role: async () => {
     const m = await import('./roleDiffCommand.js');
     return { help: m.ROLE_DIFF_HELP, run: m.roleDiffCommand };
+  },
+  demo: async () => {
+    const m = await import('./demoCommand.js');
+    return { help: m.DEMO_HELP, run: m.demoCommand };
   },
   sweep: async () => {
     const m = await import('./sweepCommand.js');

@@ -1,0 +1,39 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArmEmulator } from './emulator/index.js';
+import { SANDBOX_SUBSCRIPTION } from './seedSubscription.js';
+import { TeamsSink } from './teamsSink.js';
+
+/** The local world: ARM emulator, Teams sink, and the app settings that point the app at them. */
+export class SandboxWorld {
+  readonly arm = new ArmEmulator({ lroRetryAfterSeconds: 0 });
+  readonly teams = new TeamsSink();
+  env: Record<string, string> = {};
+
+  constructor(readonly stateDir: string) {}
+
+  async start(
+    options: { armPort?: number; teamsPort?: number; settings?: Record<string, string> } = {},
+  ): Promise<this> {
+    await this.arm.start(options.armPort ?? 0);
+    await this.teams.start(options.teamsPort ?? 0);
+    mkdirSync(this.stateDir, { recursive: true });
+    const caFile = join(this.stateDir, 'emulator-ca.pem');
+    writeFileSync(caFile, this.arm.ca);
+    this.env = {
+      GUARDRAIL_SUBSCRIPTION_ID: SANDBOX_SUBSCRIPTION,
+      GUARDRAIL_TEAMS_WEBHOOK_URL: this.teams.url,
+      GUARDRAIL_ARM_ENDPOINT: this.arm.url,
+      GUARDRAIL_ARM_CA_FILE: caFile,
+      GUARDRAIL_LRO_POLL_INTERVAL_MS: '100',
+      GUARDRAIL_ARM_RETRY_DELAY_MS: '100',
+      GUARDRAIL_TEAMS_RETRY_DELAY_MS: '200',
+      ...options.settings,
+    };
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([this.arm.stop(), this.teams.stop()]);
+  }
+}
