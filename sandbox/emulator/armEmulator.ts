@@ -179,6 +179,46 @@ export class ArmEmulator {
     });
   }
 
+  /**
+   * Subscribes a webhook the way Event Grid does on creation: first the validation handshake
+   * (SubscriptionValidation event, or the CloudEvents OPTIONS request), then deliveries.
+   */
+  async subscribeWebhookValidated(
+    url: string,
+    schema: EventSchemaName = 'EventGridSchema',
+  ): Promise<() => void> {
+    if (schema === 'CloudEventSchemaV1_0') {
+      const answer = await fetch(url, {
+        method: 'OPTIONS',
+        headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
+      });
+      if (!answer.ok || !answer.headers.get('webhook-allowed-origin'))
+        throw new Error(`webhook validation failed: HTTP ${answer.status}`);
+    } else {
+      const validationCode = randomUUID();
+      const answer = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'aeg-event-type': 'SubscriptionValidation' },
+        body: JSON.stringify([
+          {
+            id: randomUUID(),
+            topic: `/subscriptions/${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}`,
+            subject: '',
+            data: { validationCode, validationUrl: `${this.url}/validate?code=${validationCode}` },
+            eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
+            eventTime: new Date().toISOString(),
+            metadataVersion: '1',
+            dataVersion: '2',
+          },
+        ]),
+      });
+      const body = (await answer.json().catch(() => ({}))) as { validationResponse?: string };
+      if (!answer.ok || body.validationResponse !== validationCode)
+        throw new Error(`webhook validation failed: HTTP ${answer.status}`);
+    }
+    return this.subscribeWebhook(url, schema);
+  }
+
   injectFault(fault: Fault, where: { method?: string; path?: string | RegExp; times?: number } = {}): void {
     this.faults.add({ ...where, fault });
   }

@@ -1,3 +1,4 @@
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { SECURITY_RP_PRINCIPAL, displayOf } from './principal.js';
 import {
   armError,
@@ -236,7 +237,7 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
         if (!port.endTimeUtc)
           return armError(400, 'InvalidInputJson', `Port ${port.number}: endTimeUtc is required.`);
         const permitted = sourcesOf(rule);
-        if (!permitted.includes('*') && !sources.every((src) => permitted.includes(src))) {
+        if (!sources.every((src) => isPermitted(src, permitted))) {
           return armError(
             400,
             'SourceNotAllowed',
@@ -314,6 +315,26 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
     };
     return { status: 202, body: answer };
   }
+}
+
+/** A requested source is allowed when the policy allows any source, names it, or holds it in a CIDR. */
+function isPermitted(source: string, permitted: readonly string[]): boolean {
+  if (permitted.includes('*') || permitted.includes(source)) return true;
+  const [address, lengthText] = source.split('/');
+  const family = isIPv4(address ?? '') ? 'ipv4' : isIPv6(address ?? '') ? 'ipv6' : undefined;
+  if (family === undefined) return false;
+  return permitted.some((range) => {
+    const [network, bits] = range.split('/');
+    if (bits === undefined || !network) return false;
+    if (lengthText !== undefined && Number(lengthText) < Number(bits)) return false;
+    const list = new BlockList();
+    try {
+      list.addSubnet(network, Number(bits), family);
+    } catch {
+      return false;
+    }
+    return list.check(address!, family);
+  });
 }
 
 function sourcesOf(port: PolicyPort): string[] {

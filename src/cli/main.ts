@@ -8,6 +8,7 @@ Commands:
   role diff ACTUAL [--desired F]  compare a role definition with the least-privilege JIT requester role
   sweep [--subscription ID ...]   find and remove wildcard JIT rules that events missed; audit JIT policies
   demo                            run the whole story offline against the embedded emulator; exit 0 if it held
+  sandbox start | request-jit     the local world behind 'npm start', and a way to ask it for JIT access
 
 Run 'jit-guardrail <command> --help' for a command's options.`;
 
@@ -29,6 +30,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => {
     const m = await import('./demoCommand.js');
     return { help: m.DEMO_HELP, run: m.demoCommand };
+  },
+  sandbox: async () => {
+    const m = await import('./sandboxCommand.js');
+    return { help: m.SANDBOX_HELP, run: m.sandboxCommand };
   },
   sweep: async () => {
     const m = await import('./sweepCommand.js');

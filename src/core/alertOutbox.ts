@@ -1,20 +1,26 @@
+import type { TeamsSender } from '../adapters/teamsWebhook.js';
 import type { TeamsMessage } from '../lib/alerts/adaptiveCard.js';
 
 export interface OutboxEntry {
   readonly key: string;
+  /** Groups alerts that are sent together: an event id, or a reconcile's bucket. */
   readonly eventId: string;
   readonly message: TeamsMessage;
 }
 
 /**
  * Alerts are written here before they are sent and marked sent after, so a redelivered event sends
- * what an earlier attempt could not, and never sends the same alert twice.
+ * what an earlier attempt could not, and never sends the same alert twice — not even when two
+ * invocations look at the same entry at once (an entry being sent is claimed).
  */
 export interface AlertOutbox {
   /** Adds an alert unless one with this key was already added (sent or not). */
   enqueue(entry: OutboxEntry): Promise<void>;
-  unsentFor(eventId: string): Promise<OutboxEntry[]>;
+  /** Unsent, unclaimed alerts of this group, now claimed by the caller. */
+  claimUnsent(eventId: string): Promise<OutboxEntry[]>;
   markSent(key: string): Promise<void>;
+  /** Gives a claimed alert back (its send failed) so a later attempt sends it. */
+  release(key: string): Promise<void>;
 }
 
 /**
@@ -22,25 +28,48 @@ export interface AlertOutbox {
  * for a bounded number of alerts (oldest sent ones evicted first).
  */
 export function createMemoryOutbox(capacity = 10_000): AlertOutbox {
-  const entries = new Map<string, OutboxEntry & { sent: boolean }>();
+  const entries = new Map<string, OutboxEntry & { state: 'unsent' | 'claimed' | 'sent' }>();
   const evict = () => {
     for (const [key, entry] of entries) {
       if (entries.size <= capacity) return;
-      if (entry.sent) entries.delete(key);
+      if (entry.state === 'sent') entries.delete(key);
     }
+  };
+  const setState = (key: string, state: 'unsent' | 'sent') => {
+    const entry = entries.get(key);
+    if (entry !== undefined) entry.state = state;
   };
   return {
     async enqueue(entry) {
       if (entries.has(entry.key)) return;
-      entries.set(entry.key, { ...entry, sent: false });
+      entries.set(entry.key, { ...entry, state: 'unsent' });
       evict();
     },
-    async unsentFor(eventId) {
-      return [...entries.values()].filter((e) => !e.sent && e.eventId === eventId);
+    async claimUnsent(eventId) {
+      const claimed = [...entries.values()].filter((e) => e.state === 'unsent' && e.eventId === eventId);
+      for (const entry of claimed) entry.state = 'claimed';
+      return claimed;
     },
-    async markSent(key) {
-      const entry = entries.get(key);
-      if (entry !== undefined) entry.sent = true;
-    },
+    markSent: async (key) => setState(key, 'sent'),
+    release: async (key) => setState(key, 'unsent'),
   };
+}
+
+/** Sends every unsent alert of a group, oldest first; a failure gives it back and is rethrown. */
+export async function sendPendingAlerts(
+  eventId: string,
+  outbox: AlertOutbox,
+  teams: TeamsSender,
+): Promise<number> {
+  const claimed = await outbox.claimUnsent(eventId);
+  for (const [index, entry] of claimed.entries()) {
+    try {
+      await teams.send(entry.message);
+    } catch (error) {
+      for (const unsent of claimed.slice(index)) await outbox.release(unsent.key);
+      throw error;
+    }
+    await outbox.markSent(entry.key);
+  }
+  return claimed.length;
 }

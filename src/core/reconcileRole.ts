@@ -17,7 +17,7 @@ import {
   type ClassifiedChange,
   type Severity,
 } from '../lib/role/roleDiff.js';
-import type { AlertOutbox } from './alertOutbox.js';
+import { sendPendingAlerts, type AlertOutbox } from './alertOutbox.js';
 import type { Logger } from './logger.js';
 
 export type DesiredRole = RoleShape & {
@@ -238,10 +238,7 @@ async function alert(
 }
 
 async function sendUnsentRoleAlerts(deps: ReconcileDeps): Promise<void> {
-  for (const entry of await deps.outbox.unsentFor(OUTBOX_BUCKET)) {
-    await deps.teams.send(entry.message);
-    await deps.outbox.markSent(entry.key);
-  }
+  await sendPendingAlerts(OUTBOX_BUCKET, deps.outbox, deps.teams);
 }
 
 function describe(changes: readonly RoleChange[]): string {

@@ -17,7 +17,7 @@ import {
   type NsgDocument,
   type SecurityRuleDocument,
 } from '../lib/nsg/nsgDocument.js';
-import type { AlertOutbox } from './alertOutbox.js';
+import { sendPendingAlerts, type AlertOutbox } from './alertOutbox.js';
 import type { Logger } from './logger.js';
 
 /** What removing wildcard JIT rules from one NSG needs; the event guard and the sweep share it. */
@@ -200,9 +200,6 @@ function explain(removal: Removal, policies: readonly JitPolicyLike[]): RuleFind
 }
 
 export async function sendUnsentAlerts(eventId: string, deps: RemediationDeps): Promise<void> {
-  for (const entry of await deps.outbox.unsentFor(eventId)) {
-    await deps.teams.send(entry.message);
-    await deps.outbox.markSent(entry.key);
-    deps.log.info(`alert sent to Teams for event ${eventId}`);
-  }
+  const sent = await sendPendingAlerts(eventId, deps.outbox, deps.teams);
+  if (sent > 0) deps.log.info(`${sent} alert(s) sent to Teams for event ${eventId}`);
 }

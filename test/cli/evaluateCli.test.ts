@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../support/runCliCaptured.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { ALLOW_NAME_NEW, DENY_NAME_NEW, nsg, rule } from '../support/nsgBuilders.js';
@@ -91,14 +91,6 @@ describe('jit-guardrail evaluate', () => {
 });
 
 describe('npx jit-guardrail (the installed bin)', () => {
-  beforeAll(async () => {
-    await promisify(execFile)(
-      process.execPath,
-      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
-      { cwd: ROOT },
-    );
-  }, 120_000);
-
   it('reads standard input and follows the contract', async () => {
     const child = execFile(process.execPath, [join(ROOT, 'bin/jit-guardrail.mjs'), 'evaluate', '-'], {
       cwd: ROOT,

@@ -1,0 +1,26 @@
+interface Fact {
+  title: string;
+  value: string;
+}
+
+/** Renders a Teams card from the Workflows envelope as plain lines, for a terminal. */
+export function renderCard(message: unknown): string {
+  const content = (
+    message as {
+      attachments?: { content?: { body?: unknown[]; actions?: { title: string; url: string }[] } }[];
+    }
+  )?.attachments?.[0]?.content;
+  if (!content) return JSON.stringify(message);
+  const lines: string[] = [];
+  for (const element of content.body ?? []) {
+    const e = element as { type: string; text?: string; facts?: Fact[]; separator?: boolean };
+    if (e.separator) lines.push('  ────────');
+    if (e.type === 'TextBlock' && e.text) lines.push(`  ${e.text}`);
+    if (e.type === 'FactSet') {
+      const width = Math.max(...(e.facts ?? []).map((f) => f.title.length));
+      for (const fact of e.facts ?? []) lines.push(`  ${fact.title.padEnd(width)}  ${fact.value}`);
+    }
+  }
+  for (const action of content.actions ?? []) lines.push(`  [${action.title}] ${action.url}`);
+  return lines.join('\n');
+}

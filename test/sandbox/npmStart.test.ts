@@ -1,0 +1,122 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from '../support/fixtures.js';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+const BIN = join(ROOT, 'bin/jit-guardrail.mjs');
+
+/** `npm start` as a person runs it: the built app behind the local host, driven from another terminal. */
+describe('npm start: the sandbox', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'jit-guardrail-sandbox-'));
+  let child: ChildProcess;
+  let output = '';
+  let hostUrl = '';
+  let key = '';
+
+  const waitFor = async (predicate: () => boolean, what: string, ms = 15_000) => {
+    const deadline = Date.now() + ms;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output so far:\n${output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, [BIN, 'sandbox', 'start', '--port', '0', '--state-dir', stateDir], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    await waitFor(() => output.includes('Try next'), 'the sandbox to be ready');
+    hostUrl = /Functions host +(http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!;
+    key = /code=([0-9a-f]+)/.exec(output)![1]!;
+  }, 30_000);
+
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+
+  it('a JIT request with * made as printed is removed and alerted (card printed and saved)', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [BIN, 'sandbox', 'request-jit', '--vm', 'web-01', '--source', '*', '--state-dir', stateDir],
+      { cwd: ROOT },
+    );
+    expect(stdout).toContain('JIT access requested by you@contoso.com: web-01:22 from *');
+    await waitFor(() => output.includes('Teams card 1'), 'the alert');
+    expect(output).toMatch(/Requested by +you@contoso.com/);
+    expect(output).toMatch(/Action taken +removed/);
+    const saved = readdirSync(join(stateDir, 'cards'));
+    expect(saved).toEqual(['001.json']);
+    expect(JSON.parse(readFileSync(join(stateDir, 'cards', saved[0]!), 'utf8'))).toMatchObject({
+      type: 'message',
+    });
+  });
+
+  it('a request from an allowed address stays and sends nothing', async () => {
+    await promisify(execFile)(
+      process.execPath,
+      [BIN, 'sandbox', 'request-jit', '--vm', 'sql-01', '--source', '198.51.100.7', '--state-dir', stateDir],
+      { cwd: ROOT },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(output).not.toContain('Teams card 2');
+  });
+
+  it('the reconcile curl line works: dry run reports the drift, the real run fixes it', async () => {
+    const post = (query: string, body?: string) =>
+      fetch(`${hostUrl}/api/reconcile?code=${key}${query}`, {
+        method: 'POST',
+        ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
+      });
+    const dry = await post('', '{"dryRun": true}');
+    expect(dry.status).toBe(200);
+    expect(((await dry.json()) as { role: { status: string } }).role.status).toBe('drift-reported');
+    const fix = await post('');
+    expect(((await fix.json()) as { role: { status: string } }).role.status).toBe('updated');
+    expect((await fetch(`${hostUrl}/api/reconcile`, { method: 'POST' })).status).toBe(401);
+  });
+
+  it('answers the Event Grid validation handshake (Event Grid schema and CloudEvents)', async () => {
+    const validation = fixture<{ data: { validationCode: string } }[]>(
+      'azure/eventgrid-subscription-validation.eventgrid.json',
+    );
+    const answer = await fetch(`${hostUrl}/runtime/webhooks/eventgrid?functionName=guard`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'aeg-event-type': 'SubscriptionValidation' },
+      body: JSON.stringify(validation),
+    });
+    expect(await answer.json()).toEqual({ validationResponse: validation[0]!.data.validationCode });
+    const options = await fetch(`${hostUrl}/runtime/webhooks/eventgrid?functionName=guard`, {
+      method: 'OPTIONS',
+      headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
+    });
+    expect(options.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.net');
+  });
+
+  it('a second sandbox on the same port says so and exits 1', async () => {
+    const port = new URL(hostUrl).port;
+    const other = await promisify(execFile)(
+      process.execPath,
+      [BIN, 'sandbox', 'start', '--port', port, '--state-dir', join(stateDir, 'other')],
+      { cwd: ROOT },
+    ).catch((e: { code: number; stderr: string }) => e);
+    expect(other).toMatchObject({ code: 1, stderr: expect.stringContaining(`port ${port} is in use`) });
+  });
+
+  it('Ctrl-C stops everything cleanly', async () => {
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    expect(code).toBe(0);
+    expect(output).toContain('stopped.');
+  });
+});
