@@ -161,7 +161,13 @@ async function readEnvelope(delivered: unknown): Promise<Envelope> {
         schema: 'CloudEventSchemaV1_0',
       };
     }
-    const [event] = await deserializer.deserializeEventGridEvents(value);
+    // The SDK insists on `topic` and `metadataVersion`; a host that passes the event without them
+    // still passes a usable event, so they are not worth failing (and dead-lettering) over.
+    const [event] = await deserializer.deserializeEventGridEvents({
+      topic: '',
+      metadataVersion: '1',
+      ...value,
+    });
     if (event === undefined) throw new TypeError('no event');
     return {
       id: event.id,

@@ -52,6 +52,13 @@ describe('parseGuardEvent: relevant events', () => {
     });
   });
 
+  it('does not need topic or metadataVersion', async () => {
+    const event = nsgWriteEvent('eventgrid');
+    delete event.topic;
+    delete event.metadataVersion;
+    expect((await parseGuardEvent(event)).kind).toBe('nsg-write');
+  });
+
   it('accepts JSON text and one-element arrays, and operation names in any case', async () => {
     const event = nsgWriteEvent('eventgrid', {
       operationName: 'MICROSOFT.NETWORK/networkSecurityGroups/WRITE',
