@@ -22,7 +22,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['src/cli/**', 'sandbox/**', 'test/**', 'bin/**'],
+    files: ['src/cli/**', 'sandbox/**', 'test/**', 'bin/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
 );
