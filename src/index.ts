@@ -3,3 +3,4 @@ import './functions/guard.js';
 import './functions/reconcileHttp.js';
 import './functions/reconcileTimer.js';
 import './functions/sweepTimer.js';
+import './functions/outboxTimer.js';

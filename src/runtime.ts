@@ -5,6 +5,10 @@ import { createRoleGateway } from './adapters/roleGateway.js';
 import { createTeamsSender, type TeamsSender } from './adapters/teamsWebhook.js';
 import { loadConfig, SETTING_NAMES, type GuardrailConfig } from './config/settings.js';
 import { createMemoryOutbox } from './core/alertOutbox.js';
+import { createMemoryAuditTrail } from './core/auditTrail.js';
+import { createTableAuditTrail } from './adapters/tableAuditTrail.js';
+import { createTableOutbox } from './adapters/tableOutbox.js';
+import { lazyTable } from './adapters/tableStorage.js';
 import type { GuardDeps } from './core/guardEvent.js';
 import type { Logger } from './core/logger.js';
 import { createRoleWriteMemory, reconcileRole, type ReconcileDeps } from './core/reconcileRole.js';
@@ -40,7 +44,20 @@ export function createRuntime(config: GuardrailConfig): Runtime {
           timeoutMs: config.teams.timeoutMs,
           baseDelayMs: config.teams.retryDelayMs,
         });
-  const outbox = createMemoryOutbox();
+  const consoleLog: Logger = {
+    debug: () => {},
+    info: () => {},
+    warn: (m) => console.warn(m),
+    error: (m) => console.error(m),
+  };
+  const outbox =
+    config.storage === undefined
+      ? createMemoryOutbox()
+      : createTableOutbox(lazyTable(config.storage, config.tables.outbox, credential), () => consoleLog);
+  const audit =
+    config.storage === undefined
+      ? createMemoryAuditTrail()
+      : createTableAuditTrail(lazyTable(config.storage, config.tables.audit, credential), () => consoleLog);
   const memory = createRoleWriteMemory();
   const now = () => new Date();
 
@@ -53,6 +70,7 @@ export function createRuntime(config: GuardrailConfig): Runtime {
     roles,
     teams,
     outbox,
+    audit,
     memory,
     log,
     now,
@@ -68,6 +86,7 @@ export function createRuntime(config: GuardrailConfig): Runtime {
       jitPolicies,
       teams,
       outbox,
+      audit,
       log,
       now,
       reconcileOnRoleWrite: (event) =>

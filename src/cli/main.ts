@@ -7,6 +7,7 @@ Commands:
   evaluate [FILE|-]               decide which rules of one NSG (ARM JSON) the guardrail would remove
   role diff ACTUAL [--desired F]  compare a role definition with the least-privilege JIT requester role
   sweep [--subscription ID ...]   find and remove wildcard JIT rules that events missed; audit JIT policies
+  audit list [--limit N]          the latest decisions from the audit table
   demo                            run the whole story offline against the embedded emulator; exit 0 if it held
   sandbox start | request-jit     the local world behind 'npm start', and a way to ask it for JIT access
 
@@ -26,6 +27,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   role: async () => {
     const m = await import('./roleDiffCommand.js');
     return { help: m.ROLE_DIFF_HELP, run: m.roleDiffCommand };
+  },
+  audit: async () => {
+    const m = await import('./auditCommand.js');
+    return { help: m.AUDIT_HELP, run: m.auditCommand };
   },
   demo: async () => {
     const m = await import('./demoCommand.js');

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_ROLE_NAME, defaultDesiredRole } from '../lib/role/desiredRole.js';
 import { parseRoleDefinition, type RoleShape } from '../lib/role/roleDefinition.js';
+import type { StorageTarget } from '../adapters/tableStorage.js';
 
 /** Every app setting the guardrail reads, by its environment variable name. */
 export const SETTING_NAMES = [
@@ -25,6 +26,12 @@ export const SETTING_NAMES = [
   'GUARDRAIL_RECONCILE_SCHEDULE',
   'GUARDRAIL_SWEEP_SCHEDULE',
   'GUARDRAIL_SWEEP_SUBSCRIPTIONS',
+  'GUARDRAIL_STORAGE_CONNECTION_STRING',
+  'AzureWebJobsStorage',
+  'AzureWebJobsStorage__tableServiceUri',
+  'GUARDRAIL_AUDIT_TABLE',
+  'GUARDRAIL_OUTBOX_TABLE',
+  'GUARDRAIL_OUTBOX_SCHEDULE',
   'GUARDRAIL_ADMIN_APP_ROLE',
 ] as const;
 
@@ -70,6 +77,9 @@ export interface GuardrailConfig {
   readonly adminAppRole: string;
   /** Subscriptions the sweep lists NSGs in. */
   readonly sweepSubscriptions: readonly string[];
+  /** Table Storage for the audit trail and the alert outbox; undefined keeps them in memory (sandbox, CLI). */
+  readonly storage: StorageTarget | undefined;
+  readonly tables: { readonly audit: string; readonly outbox: string };
 }
 
 /** A setting is missing or wrong; the message names every bad setting at once. */
@@ -123,6 +133,9 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** NCRONTAB with seconds, as the Functions timer trigger takes it (six fields). */
 export const DEFAULT_RECONCILE_SCHEDULE = '0 */15 * * * *';
 export const DEFAULT_SWEEP_SCHEDULE = '0 7 * * * *';
+export const DEFAULT_OUTBOX_SCHEDULE = '0 */1 * * * *';
+
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
 
 const settingsSchema = (requireTeamsWebhook: boolean) =>
   z.object({
@@ -198,6 +211,27 @@ const settingsSchema = (requireTeamsWebhook: boolean) =>
       emptyAsUndefined,
       z.string().trim().min(1).default('Guardrail.Admin'),
     ),
+    GUARDRAIL_STORAGE_CONNECTION_STRING: z.preprocess(emptyAsUndefined, z.string().optional()),
+    AzureWebJobsStorage: z.preprocess(emptyAsUndefined, z.string().optional()),
+    AzureWebJobsStorage__tableServiceUri: z.preprocess(
+      emptyAsUndefined,
+      urlSetting('the Table Storage endpoint', true).optional(),
+    ),
+    GUARDRAIL_AUDIT_TABLE: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(TABLE_NAME, { error: 'must be a table name: 3-63 letters and digits, starting with a letter' })
+        .default('GuardrailAudit'),
+    ),
+    GUARDRAIL_OUTBOX_TABLE: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(TABLE_NAME, { error: 'must be a table name: 3-63 letters and digits, starting with a letter' })
+        .default('GuardrailOutbox'),
+    ),
+    GUARDRAIL_OUTBOX_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().optional()),
   });
 
 /**
@@ -218,6 +252,7 @@ export function loadConfig(
   const ca = readCaFile(s.GUARDRAIL_ARM_CA_FILE);
   reconcileScheduleFrom(env);
   sweepScheduleFrom(env);
+  outboxScheduleFrom(env);
   const scope = `/subscriptions/${s.GUARDRAIL_SUBSCRIPTION_ID}`;
   const desired = desiredRoleFrom(
     s.GUARDRAIL_ROLE_DESIRED_FILE,
@@ -251,6 +286,12 @@ export function loadConfig(
     }),
     adminAppRole: s.GUARDRAIL_ADMIN_APP_ROLE,
     sweepSubscriptions: Object.freeze(s.GUARDRAIL_SWEEP_SUBSCRIPTIONS ?? [s.GUARDRAIL_SUBSCRIPTION_ID]),
+    storage: storageTarget(
+      s.GUARDRAIL_STORAGE_CONNECTION_STRING,
+      s.AzureWebJobsStorage,
+      s.AzureWebJobsStorage__tableServiceUri,
+    ),
+    tables: Object.freeze({ audit: s.GUARDRAIL_AUDIT_TABLE, outbox: s.GUARDRAIL_OUTBOX_TABLE }),
   });
 }
 
@@ -281,6 +322,25 @@ export const reconcileScheduleFrom = (env: Readonly<Record<string, string | unde
 
 export const sweepScheduleFrom = (env: Readonly<Record<string, string | undefined>>) =>
   scheduleFrom(env, 'GUARDRAIL_SWEEP_SCHEDULE', DEFAULT_SWEEP_SCHEDULE);
+
+export const outboxScheduleFrom = (env: Readonly<Record<string, string | undefined>>) =>
+  scheduleFrom(env, 'GUARDRAIL_OUTBOX_SCHEDULE', DEFAULT_OUTBOX_SCHEDULE);
+
+/**
+ * Our own connection string first; else the function app's storage: `AzureWebJobsStorage` as a
+ * connection string, or its identity-based table endpoint (managed identity in Azure).
+ */
+function storageTarget(
+  own: string | undefined,
+  webJobs: string | undefined,
+  tableServiceUri: string | undefined,
+): StorageTarget | undefined {
+  if (own !== undefined) return { kind: 'connection-string', value: own };
+  if (webJobs !== undefined && /AccountName=|UseDevelopmentStorage=true|TableEndpoint=/i.test(webJobs))
+    return { kind: 'connection-string', value: webJobs };
+  if (tableServiceUri !== undefined) return { kind: 'endpoint', url: tableServiceUri };
+  return undefined;
+}
 
 function desiredRoleFrom(
   file: string | undefined,

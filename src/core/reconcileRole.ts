@@ -18,6 +18,7 @@ import {
   type Severity,
 } from '../lib/role/roleDiff.js';
 import { sendPendingAlerts, type AlertOutbox } from './alertOutbox.js';
+import type { AuditTrail } from './auditTrail.js';
 import type { Logger } from './logger.js';
 
 export type DesiredRole = RoleShape & {
@@ -54,6 +55,7 @@ export interface ReconcileDeps {
   readonly roles: RoleGateway;
   readonly teams: TeamsSender;
   readonly outbox: AlertOutbox;
+  readonly audit: AuditTrail;
   readonly memory: RoleWriteMemory;
   readonly log: Logger;
   readonly now: () => Date;
@@ -210,6 +212,24 @@ async function alert(
     deps.log.debug(`role drift already alerted: ${report.status}`);
     return;
   }
+  await deps.audit.record([
+    {
+      at: deps.now().toISOString(),
+      kind: 'role',
+      eventId: request.trigger,
+      correlationId: undefined,
+      resource: report.roleId ?? report.duplicates.join(' '),
+      rule: undefined,
+      verdict: report.severity ?? 'info',
+      action: report.status,
+      outcome: report.status === 'created' || report.status === 'updated' ? 'done' : 'reported',
+      detail: JSON.stringify(
+        report.changes.map((c) => ({ field: c.field, extra: c.extra, missing: c.missing })),
+      ),
+      who: changedBy,
+      requester: undefined,
+    },
+  ]);
   const changes: RoleChangeLine[] = report.changes.map((c) => ({
     field: c.field,
     extra: c.extra,

@@ -18,6 +18,7 @@ import {
   type SecurityRuleDocument,
 } from '../lib/nsg/nsgDocument.js';
 import { sendPendingAlerts, type AlertOutbox } from './alertOutbox.js';
+import type { AuditRecord, AuditTrail } from './auditTrail.js';
 import type { Logger } from './logger.js';
 
 /** What removing wildcard JIT rules from one NSG needs; the event guard and the sweep share it. */
@@ -28,6 +29,7 @@ export interface RemediationDeps {
   readonly jitPolicies: JitPolicyGateway;
   readonly teams: TeamsSender;
   readonly outbox: AlertOutbox;
+  readonly audit: AuditTrail;
   readonly log: Logger;
   readonly now: () => Date;
 }
@@ -80,6 +82,15 @@ export async function remediateNsg(
     .map((r) => rulesByName.get(r.name))
     .filter((r): r is SecurityRuleDocument => r !== undefined);
   if (toRemove.length === 0) {
+    await deps.audit.record([
+      auditRecord(ref, trigger, deps, {
+        rule: '*',
+        verdict: 'keep',
+        action: 'none',
+        outcome: 'done',
+        detail: `${evaluation.rules.length} rule(s) checked`,
+      }),
+    ]);
     await sendUnsentAlerts(trigger.eventId, deps);
     return { status: 'clean', rulesChecked: evaluation.rules.length };
   }
@@ -89,6 +100,18 @@ export async function remediateNsg(
   const { policies, problem } = await readJitPolicies(ref.subscriptionId, deps);
   // A retryable failure is left out of the alert: the redelivery retries it and alerts then.
   const findings = removals.map((r) => explain(r, policies));
+  await deps.audit.record(
+    findings.map((f) =>
+      auditRecord(ref, trigger, deps, {
+        rule: f.ruleName,
+        verdict: 'remove',
+        action: f.action,
+        outcome: f.action === 'failed' ? 'failed' : f.action === 'would-remove' ? 'reported' : 'done',
+        detail: f.failure,
+        requester: f.request?.requestor,
+      }),
+    ),
+  );
   const alerted = findings.filter((_, i) => !removals[i]?.failure?.retryable);
   const permissionDenied = failures.find((f) => f.kind === 'permission-denied');
   let alertError: unknown;
@@ -202,4 +225,30 @@ function explain(removal: Removal, policies: readonly JitPolicyLike[]): RuleFind
 export async function sendUnsentAlerts(eventId: string, deps: RemediationDeps): Promise<void> {
   const sent = await sendPendingAlerts(eventId, deps.outbox, deps.teams);
   if (sent > 0) deps.log.info(`${sent} alert(s) sent to Teams for event ${eventId}`);
+}
+
+function auditRecord(
+  ref: NsgRef,
+  trigger: RemediationTrigger,
+  deps: RemediationDeps,
+  decision: Pick<AuditRecord, 'verdict' | 'action' | 'outcome'> & {
+    rule: string;
+    detail?: string | undefined;
+    requester?: string | undefined;
+  },
+): AuditRecord {
+  return {
+    at: deps.now().toISOString(),
+    kind: 'nsg',
+    eventId: trigger.eventId,
+    correlationId: trigger.correlationId,
+    resource: nsgResourceId(ref),
+    rule: decision.rule,
+    verdict: decision.verdict,
+    action: decision.action,
+    outcome: decision.outcome,
+    detail: decision.detail,
+    who: trigger.writer.display,
+    requester: decision.requester,
+  };
 }

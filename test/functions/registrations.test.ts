@@ -12,10 +12,11 @@ describe('the app as the Functions host sees it', () => {
     view = await registrationsOf(entry);
   }, 60_000);
 
-  it('registers exactly the guard, the reconcile timer and HTTP endpoint, and the sweep timer, with no settings needed at load', () => {
+  it('registers exactly the guard, the reconcile timer and HTTP endpoint, the sweep and outbox timers, with no settings needed at load', () => {
     expect(view.programmingModel).toMatchObject({ name: '@azure/functions' });
     expect(view.functions.map((f) => f.name).sort()).toEqual([
       'guard',
+      'outboxTimer',
       'reconcile',
       'reconcileTimer',
       'sweepTimer',

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import type { AuditRecord, AuditTrail } from '../core/auditTrail.js';
+import type { Logger } from '../core/logger.js';
+import type { LazyTable } from './tableStorage.js';
+
+const MAX_TIME = 9_999_999_999_999;
+
+/**
+ * Audit records on Azure Table Storage, one row per decision. The row key counts down from the end
+ * of time, so a plain listing returns the newest first. Records that cannot be written now are kept
+ * in memory and written with the next ones.
+ */
+export function createTableAuditTrail(table: LazyTable, log: () => Logger): AuditTrail {
+  let pending: AuditRecord[] = [];
+  return {
+    async record(records) {
+      pending.push(...records);
+      const batch = pending;
+      pending = [];
+      try {
+        const client = await table.client();
+        for (const [index, record] of batch.entries()) {
+          try {
+            await client.createEntity({
+              partitionKey: 'decision',
+              rowKey: rowKey(record, index),
+              ...flatten(record),
+            });
+          } catch (error) {
+            pending.push(...batch.slice(index));
+            throw error;
+          }
+        }
+      } catch (error) {
+        if (pending.length === 0) pending.push(...batch);
+        log().error(
+          `audit trail: ${pending.length} record(s) not written to Table Storage yet (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); kept for the next write: ${JSON.stringify(pending.slice(0, 5))}`,
+        );
+      }
+    },
+    async recent(limit) {
+      const client = await table.client();
+      const records: AuditRecord[] = [];
+      for await (const row of client.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: "PartitionKey eq 'decision'" },
+      })) {
+        records.push(unflatten(row));
+        if (records.length >= limit) break;
+      }
+      return records;
+    },
+  };
+}
+
+function rowKey(record: AuditRecord, index: number): string {
+  const inverted = String(MAX_TIME - Date.parse(record.at)).padStart(13, '0');
+  return `${inverted}-${String(index).padStart(4, '0')}-${randomBytes(4).toString('hex')}`;
+}
+
+function flatten(record: AuditRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record)) if (value !== undefined) out[key] = String(value);
+  return out;
+}
+
+function unflatten(row: Record<string, unknown>): AuditRecord {
+  const text = (key: string) => (typeof row[key] === 'string' ? (row[key] as string) : undefined);
+  return {
+    at: text('at') ?? '',
+    kind: text('kind') === 'role' ? 'role' : 'nsg',
+    eventId: text('eventId') ?? '',
+    correlationId: text('correlationId'),
+    resource: text('resource') ?? '',
+    rule: text('rule'),
+    verdict: text('verdict') ?? '',
+    action: text('action') ?? '',
+    outcome: (text('outcome') as AuditRecord['outcome'] | undefined) ?? 'done',
+    detail: text('detail'),
+    who: text('who'),
+    requester: text('requester'),
+  };
+}

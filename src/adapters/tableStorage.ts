@@ -1,0 +1,46 @@
+import { TableClient } from '@azure/data-tables';
+import type { TokenCredential } from '@azure/core-auth';
+
+/** Where the guardrail keeps its tables: a connection string (local, Azurite) or an endpoint (managed identity). */
+export type StorageTarget =
+  | { readonly kind: 'connection-string'; readonly value: string }
+  | { readonly kind: 'endpoint'; readonly url: string };
+
+/** A table client that creates its table on first use. */
+export interface LazyTable {
+  client(): Promise<TableClient>;
+}
+
+export function lazyTable(target: StorageTarget, tableName: string, credential: TokenCredential): LazyTable {
+  let ready: Promise<TableClient> | undefined;
+  return {
+    client() {
+      ready ??= (async () => {
+        // Bookkeeping must not hold a remediation up for long: few, short retries.
+        const retryOptions = { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 };
+        const client =
+          target.kind === 'connection-string'
+            ? TableClient.fromConnectionString(target.value, tableName, {
+                allowInsecureConnection: isLocal(target.value),
+                retryOptions,
+              })
+            : new TableClient(target.url, tableName, credential, { retryOptions });
+        await client.createTable();
+        return client;
+      })();
+      // A failed creation (storage down) is tried again next time.
+      ready.catch(() => (ready = undefined));
+      return ready;
+    },
+  };
+}
+
+function isLocal(connectionString: string): boolean {
+  return /UseDevelopmentStorage=true|https?:\/\/(127\.0\.0\.1|localhost)[:/]/i.test(connectionString);
+}
+
+/** The HTTP status of a storage error, by shape (the SDK may bundle its own RestError). */
+export function storageStatus(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TokenCredential } from '@azure/core-auth';
+import { createTableAuditTrail } from '../../src/adapters/tableAuditTrail.js';
+import { createTableOutbox } from '../../src/adapters/tableOutbox.js';
+import { lazyTable } from '../../src/adapters/tableStorage.js';
+import type { TeamsSender } from '../../src/adapters/teamsWebhook.js';
+import { resendDueAlerts, sendPendingAlerts } from '../../src/core/alertOutbox.js';
+import type { AuditRecord } from '../../src/core/auditTrail.js';
+import type { TeamsMessage } from '../../src/lib/alerts/adaptiveCard.js';
+import { Azurite } from '../support/azurite.js';
+
+const noCredential = {} as TokenCredential;
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const message = (text: string): TeamsMessage => ({
+  type: 'message',
+  attachments: [
+    {
+      contentType: 'application/vnd.microsoft.card.adaptive',
+      content: {
+        type: 'AdaptiveCard',
+        $schema: 'x',
+        version: '1.5',
+        body: [{ type: 'TextBlock', text, wrap: true }],
+        actions: [],
+      },
+    },
+  ],
+});
+const record = (at: string, rule: string): AuditRecord => ({
+  at,
+  kind: 'nsg',
+  eventId: 'e',
+  correlationId: 'c',
+  resource: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/networkSecurityGroups/n',
+  rule,
+  verdict: 'remove',
+  action: 'removed',
+  outcome: 'done',
+  detail: undefined,
+  who: 'JIT',
+  requester: 'barbara@contoso.com',
+});
+
+describe('Table Storage (a real Azurite, started here)', () => {
+  const azurite = new Azurite();
+  beforeAll(async () => {
+    await azurite.start();
+  }, 30_000);
+  afterAll(() => azurite.stop());
+
+  const target = () => ({ kind: 'connection-string' as const, value: azurite.connectionString });
+
+  it('audit trail: records survive a new client and list newest first', async () => {
+    const table = `Audit${Date.now()}`;
+    await createTableAuditTrail(lazyTable(target(), table, noCredential), () => quiet).record([
+      record('2026-11-25T10:00:00.000Z', 'a'),
+      record('2026-11-25T11:00:00.000Z', 'b'),
+    ]);
+    const reader = createTableAuditTrail(lazyTable(target(), table, noCredential), () => quiet);
+    expect((await reader.recent(10)).map((r) => r.rule)).toEqual(['b', 'a']);
+    expect((await reader.recent(1))[0]).toMatchObject({
+      rule: 'b',
+      requester: 'barbara@contoso.com',
+      action: 'removed',
+      outcome: 'done',
+    });
+  });
+
+  it('outbox: an alert is stored once, claimed by one sender only, and marked sent', async () => {
+    const table = `Outbox${Date.now()}`;
+    const a = createTableOutbox(lazyTable(target(), table, noCredential), () => quiet);
+    const b = createTableOutbox(lazyTable(target(), table, noCredential), () => quiet);
+    await a.enqueue({ key: 'event-1|nsg|rule:removed', eventId: 'event-1', message: message('one') });
+    await b.enqueue({ key: 'event-1|nsg|rule:removed', eventId: 'event-1', message: message('one again') });
+    const sent: string[] = [];
+    const teams: TeamsSender = { send: async (m) => void sent.push(JSON.stringify(m)) };
+    const counts = await Promise.all([
+      sendPendingAlerts('event-1', a, teams),
+      sendPendingAlerts('event-1', b, teams),
+    ]);
+    expect(counts.reduce((x, y) => x + y)).toBe(1);
+    expect(sent).toEqual([JSON.stringify(message('one'))]);
+    expect(await sendPendingAlerts('event-1', a, teams)).toBe(0);
+  });
+
+  it('outbox: an alert Teams refused waits, and the resend timer delivers it once Teams is back', async () => {
+    const table = `Retry${Date.now()}`;
+    const outbox = createTableOutbox(lazyTable(target(), table, noCredential), () => quiet);
+    await outbox.enqueue({ key: 'k', eventId: 'e', message: message('late') });
+    let up = false;
+    const sent: string[] = [];
+    const teams: TeamsSender = {
+      send: async (m) => {
+        if (!up) throw new Error('Teams down');
+        sent.push(JSON.stringify(m));
+      },
+    };
+    await expect(sendPendingAlerts('e', outbox, teams)).rejects.toThrow('Teams down');
+    expect(await resendDueAlerts(outbox, teams, new Date())).toEqual({ sent: 0, failed: 0 }); // backing off
+    up = true;
+    const hoursLater = new Date(Date.now() + 3 * 3_600_000);
+    expect(await resendDueAlerts(outbox, teams, hoursLater)).toEqual({ sent: 1, failed: 0 });
+    expect(await resendDueAlerts(outbox, teams, hoursLater)).toEqual({ sent: 0, failed: 0 });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('storage down: alerts and audit records wait in memory and are written once it answers', async () => {
+    const down = new Azurite();
+    await down.start();
+    const table = `Spill${Date.now()}`;
+    const port = down.port;
+    const conn = { kind: 'connection-string' as const, value: down.connectionString };
+    const outbox = createTableOutbox(lazyTable(conn, table, noCredential), () => quiet);
+    const trail = createTableAuditTrail(lazyTable(conn, table, noCredential), () => quiet);
+    await down.stop();
+    await outbox.enqueue({ key: 'k1', eventId: 'e1', message: message('while down') });
+    await trail.record([record('2026-11-25T12:00:00.000Z', 'spilled')]);
+    const sent: string[] = [];
+    const teams: TeamsSender = { send: async (m) => void sent.push(JSON.stringify(m)) };
+    expect(await sendPendingAlerts('e1', outbox, teams)).toBe(1); // delivered from memory at once
+    await down.start(port);
+    await trail.record([]);
+    expect((await trail.recent(5)).map((r) => r.rule)).toEqual(['spilled']);
+    expect(await resendDueAlerts(outbox, teams, new Date(Date.now() + 3_600_000))).toEqual({
+      sent: 0,
+      failed: 0,
+    });
+    expect(sent).toHaveLength(1);
+    await down.stop();
+  }, 60_000);
+});
