@@ -22,7 +22,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['src/cli/**', 'sandbox/**', 'test/**', 'bin/**', 'bench/**'],
+    files: ['src/cli/**', 'sandbox/**', 'test/**', 'bin/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -35,6 +35,11 @@ export class TeamsSink {
     this.script.push(...answers);
   }
 
+  /** Forgets scripted answers not used yet: Teams is back to normal. */
+  clearAnswers(): void {
+    this.script.length = 0;
+  }
+
   onCard(listener: (card: ReceivedCard) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -11,6 +11,7 @@ import { createTableOutbox } from './adapters/tableOutbox.js';
 import { lazyTable } from './adapters/tableStorage.js';
 import type { GuardDeps } from './core/guardEvent.js';
 import type { Logger } from './core/logger.js';
+import { redact } from './core/redact.js';
 import { createRoleWriteMemory, reconcileRole, type ReconcileDeps } from './core/reconcileRole.js';
 
 /** Config plus the adapters built from it, created once per process and shared by invocations. */
@@ -47,8 +48,8 @@ export function createRuntime(config: GuardrailConfig): Runtime {
   const consoleLog: Logger = {
     debug: () => {},
     info: () => {},
-    warn: (m) => console.warn(m),
-    error: (m) => console.error(m),
+    warn: (m) => console.warn(redact(m)),
+    error: (m) => console.error(redact(m)),
   };
   const outbox =
     config.storage === undefined

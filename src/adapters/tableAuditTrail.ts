@@ -32,6 +32,7 @@ export function createTableAuditTrail(table: LazyTable, log: () => Logger): Audi
           }
         }
       } catch (error) {
+        table.invalidate();
         if (pending.length === 0) pending.push(...batch);
         log().error(
           `audit trail: ${pending.length} record(s) not written to Table Storage yet (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); kept for the next write: ${JSON.stringify(pending.slice(0, 5))}`,

@@ -105,6 +105,7 @@ export function createTableOutbox(
       await flushSpill();
       return await step();
     } catch (error) {
+      table.invalidate();
       log().error(
         `alert outbox: ${what} failed on Table Storage (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); holding alerts in memory until it answers`,
       );

@@ -9,6 +9,8 @@ export type StorageTarget =
 /** A table client that creates its table on first use. */
 export interface LazyTable {
   client(): Promise<TableClient>;
+  /** Forget the client after a failure, so the next use creates the table again if it is gone. */
+  invalidate(): void;
 }
 
 export function lazyTable(target: StorageTarget, tableName: string, credential: TokenCredential): LazyTable {
@@ -31,6 +33,9 @@ export function lazyTable(target: StorageTarget, tableName: string, credential: 
       // A failed creation (storage down) is tried again next time.
       ready.catch(() => (ready = undefined));
       return ready;
+    },
+    invalidate() {
+      ready = undefined;
     },
   };
 }

@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { outboxTimer } from '../../src/functions/outboxTimer.js';
+import type { Fault } from '../../sandbox/emulator/index.js';
+import type { SinkAnswer } from '../../sandbox/teamsSink.js';
+import { Azurite } from '../support/azurite.js';
+import { report } from '../support/reliabilityReport.js';
+import { TestWorld } from '../support/world.js';
+
+/**
+ * Each fault on its own, against the ARM emulator and a real Azurite: in the end the wildcard rule
+ * is removed (the invocation may fail loudly first, and Event Grid redelivers), and its alert
+ * arrives exactly once.
+ */
+describe('fault suite', () => {
+  const azurite = new Azurite();
+  const world = new TestWorld();
+  let vmCount = 0;
+
+  const consoleLines: string[] = [];
+  beforeAll(async () => {
+    for (const method of ['error', 'warn', 'log', 'info'] as const) {
+      vi.spyOn(console, method).mockImplementation(
+        (...args: unknown[]) => void consoleLines.push(args.map(String).join(' ')),
+      );
+    }
+    await azurite.start();
+    await world.start({
+      GUARDRAIL_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      GUARDRAIL_ARM_MAX_RETRIES: '2',
+      GUARDRAIL_TEAMS_MAX_ATTEMPTS: '2',
+      GUARDRAIL_TEAMS_TIMEOUT_MS: '300',
+    });
+    world.collectEvents();
+  }, 60_000);
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await world.stop();
+    await azurite.stop();
+  });
+  beforeEach(() => {
+    world.arm.faults.clear();
+    world.inbox.length = 0;
+  });
+
+  /** Event Grid: deliver, and redeliver on failure, a bounded number of times. */
+  async function deliverWithRedelivery(event: unknown, attempts = 8): Promise<number> {
+    let failures = 0;
+    for (let i = 0; i < attempts; i++) {
+      try {
+        await world.deliver(event);
+        return failures;
+      } catch {
+        failures += 1;
+      }
+    }
+    return failures;
+  }
+
+  async function scenario(
+    name: string,
+    setup: () => void | Promise<void>,
+    options: { afterwards?: () => Promise<void> } = {},
+  ) {
+    const vmName = `rvm${++vmCount}`;
+    const vm = world.seedVm(vmName);
+    const barbara = world.actor('barbara@contoso.com');
+    await barbara.enable(vm.vmId, [22]);
+    await barbara.request(vm.vmId, 22, '*', `fault ${name}`);
+    await world.arm.events.idle();
+    const event = world.inbox
+      .splice(0)
+      .filter((e) =>
+        (e.data as { operationName: string }).operationName.endsWith('networkSecurityGroups/write'),
+      )
+      .pop()!;
+    await setup();
+    const failures = await deliverWithRedelivery(event);
+    await options.afterwards?.();
+    // The outbox timer, run later, sends what Teams did not take during the redeliveries.
+    await outboxTimer({} as never, world.context('outboxTimer'));
+    const removed = !world.arm
+      .getNsg(vm.nsgId)!
+      .properties.securityRules.some(
+        (r) => r.properties.access === 'Allow' && r.properties.sourceAddressPrefix === '*',
+      );
+    const cards = world.teams.cards.filter((c) => JSON.stringify(c.body).includes(`fault ${name}`)).length;
+    const survived = removed && cards === 1;
+    report({
+      kind: 'fault',
+      name,
+      survived,
+      alertsLost: cards === 0 ? 1 : 0,
+      duplicateAlerts: Math.max(0, cards - 1),
+    });
+    expect({ removed, cards }).toEqual({ removed: true, cards: 1 });
+    return failures;
+  }
+
+  const arm = (fault: Fault, where: { method?: string; path?: string; times?: number }) => () =>
+    world.arm.injectFault(fault, where);
+  const teams =
+    (...answers: SinkAnswer[]) =>
+    () =>
+      world.teams.answerNext(...answers);
+
+  it('ARM 429 with Retry-After on the NSG read', () =>
+    scenario(
+      '429-retry-after',
+      arm({ kind: 'status', status: 429, retryAfter: 1 }, { method: 'GET', path: '/networkSecurityGroups/' }),
+    ));
+  it('ARM 429 without Retry-After (fails loudly, redelivered)', async () => {
+    const failures = await scenario(
+      '429-no-retry-after',
+      arm({ kind: 'status', status: 429 }, { method: 'GET', path: '/networkSecurityGroups/' }),
+    );
+    expect(failures).toBe(1);
+  });
+  it('ARM 429 with Retry-After 0 on the delete', () =>
+    scenario(
+      '429-retry-after-0',
+      arm({ kind: 'status', status: 429, retryAfter: 0 }, { method: 'DELETE', times: 2 }),
+    ));
+  it('ARM 409 AnotherOperationInProgress', () =>
+    scenario(
+      '409',
+      arm(
+        { kind: 'status', status: 409, code: 'AnotherOperationInProgress' },
+        { method: 'DELETE', times: 2 },
+      ),
+    ));
+  it('ARM 500 burst on the delete', () =>
+    scenario('500-burst', arm({ kind: 'status', status: 500 }, { method: 'DELETE', times: 7 })));
+  it('ARM 503 burst on the read', () =>
+    scenario(
+      '503-burst',
+      arm({ kind: 'status', status: 503 }, { method: 'GET', path: '/networkSecurityGroups/', times: 5 }),
+    ));
+  it('connection reset in the middle of the long-running delete', () =>
+    scenario('reset-mid-lro', arm({ kind: 'reset' }, { method: 'GET', path: '/operations/', times: 2 })));
+  it('a long-running delete that ends Failed', () =>
+    scenario('lro-failed', arm({ kind: 'lro-failed' }, { method: 'DELETE', times: 1 })));
+  it('Teams 429', () => scenario('teams-429', teams({ status: 429, retryAfter: '0' })));
+  it('Teams 500 for longer than one invocation retries', () =>
+    scenario(
+      'teams-500',
+      teams(
+        { status: 500 },
+        { status: 500 },
+        { status: 500 },
+        { status: 500 },
+        { status: 500 },
+        { status: 500 },
+      ),
+    ));
+  it('a hanging Teams webhook (bounded by the timeout)', () => scenario('teams-hang', teams({ hang: true })));
+  it('Teams down for hours: only the outbox timer delivers, once', async () => {
+    const down: SinkAnswer[] = Array.from({ length: 40 }, () => ({ status: 503 }));
+    await scenario('teams-down-hours', teams(...down), {
+      afterwards: async () => {
+        world.teams.clearAnswers(); // Teams is back
+        // Hours later the backoff has passed.
+        vi.useFakeTimers({ toFake: ['Date'] });
+        vi.setSystemTime(Date.now() + 3 * 3_600_000);
+        try {
+          await outboxTimer({} as never, world.context('outboxTimer'));
+        } finally {
+          vi.useRealTimers();
+        }
+      },
+    });
+  });
+  it('Azurite down while the event is handled', async () => {
+    const port = azurite.port;
+    await scenario(
+      'azurite-down',
+      async () => {
+        await azurite.stop();
+      },
+      {
+        afterwards: async () => {
+          await azurite.start(port);
+        },
+      },
+    );
+  });
+
+  it('no log line of all the above holds the webhook URL, its signature, a token or a storage key', () => {
+    const lines = [...world.logs.map((l) => l.message), ...consoleLines];
+    expect(lines.length).toBeGreaterThan(20);
+    const secrets = [
+      world.teams.url,
+      'sig=local-test-signature',
+      'jit-guardrail-local-emulator',
+      /AccountKey=(?!REDACTED)/.source,
+    ];
+    for (const line of lines) {
+      for (const secret of secrets)
+        expect(new RegExp(secret.replace(/[.?]/g, '\\$&')).test(line), line).toBe(false);
+    }
+  });
+});
