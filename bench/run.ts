@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { SecurityCenter } from '@azure/arm-security';
 import { LOCAL_EMULATOR_TOKEN } from '../src/adapters/armCredential.js';
@@ -187,6 +191,39 @@ async function burst(events = 1_000, wildcardEvery = 25): Promise<string> {
   }
 }
 
+/** 5. Cold start: loading the deployment bundle vs the unbundled build, each in fresh processes. */
+async function coldStart(runs = 9): Promise<string> {
+  const root = process.cwd();
+  const preload = join(root, 'sandbox/functionsCorePreload.cjs');
+  const coreChunk = readdirSync(join(root, 'dist/app/chunks')).find(
+    (f) => f.startsWith('appCore') && f.endsWith('.js'),
+  )!;
+  const measure = (entry: string, core: string) => {
+    const script = `const t=performance.now(); await import(${JSON.stringify(pathToFileURL(entry).href)}); const a=performance.now(); await import(${JSON.stringify(pathToFileURL(core).href)}); console.log(JSON.stringify([a-t, performance.now()-t]));`;
+    const out = execFileSync(process.execPath, ['--require', preload, '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    return JSON.parse(out.trim().split('\n').pop()!) as [number, number];
+  };
+  const bundle: [number, number][] = [];
+  const plain: [number, number][] = [];
+  for (let i = 0; i < runs; i++) {
+    bundle.push(measure(join(root, 'dist/app/index.js'), join(root, 'dist/app/chunks', coreChunk)));
+    plain.push(measure(join(root, 'dist/src/index.js'), join(root, 'dist/src/functions/appCore.js')));
+  }
+  const median = (xs: number[]) => percentile(xs, 50);
+  const [bIndex, bReady] = [median(bundle.map((b) => b[0])), median(bundle.map((b) => b[1]))];
+  const [pIndex, pReady] = [median(plain.map((p) => p[0])), median(plain.map((p) => p[1]))];
+  const sizes = readdirSync(join(root, 'dist/app/chunks'))
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => statSync(join(root, 'dist/app/chunks', f)).size);
+  const total = statSync(join(root, 'dist/app/index.js')).size + sizes.reduce((a, b) => a + b, 0);
+  return [
+    `cold start, median of ${runs} fresh processes: host indexing (import the entry) bundle ${ms(bIndex)} vs unbundled ${ms(pIndex)} (${ratio(bIndex, pIndex)})`,
+    `first invocation ready (entry + SDK core) bundle ${ms(bReady)} vs unbundled ${ms(pReady)} (${ratio(bReady, pReady)}); bundle ${(statSync(join(root, 'dist/app/index.js')).size / 1024).toFixed(0)} KiB entry, ${(total / 1024).toFixed(0)} KiB in all`,
+  ].join('\n  ');
+}
+
 async function main(): Promise<void> {
   const only = process.argv[2];
   console.log(
@@ -197,6 +234,7 @@ async function main(): Promise<void> {
     ['calls', () => callsPerEvent()],
     ['sweep', () => sweepVsNaive()],
     ['burst', () => burst()],
+    ['coldstart', () => coldStart()],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;

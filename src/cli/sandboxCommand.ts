@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   LocalFunctionsHost,
   type FunctionsLibrary,
@@ -104,7 +105,7 @@ async function start(stateDir: string, port: number, verbose: boolean, io: CliIo
 }
 
 /**
- * Loads the built app the way the Functions host does: the functions-core stand-in first, then the
+ * Loads the deployment bundle the way the Functions host does: the functions-core stand-in first, then the
  * app's entry, whose `app.*` calls register with it. Nothing here may have loaded `@azure/functions`
  * before, or it would have switched to test mode and registered nothing.
  */
@@ -117,7 +118,9 @@ async function loadAppIntoHost(
   Object.assign(process.env, world.env);
   const root = packageRoot(import.meta.url);
   createRequire(import.meta.url)(join(root, 'sandbox/functionsCorePreload.cjs'));
-  const entry = new URL('../index.js', import.meta.url);
+  // The deployment bundle, exactly as it would run in Azure.
+  const entry = pathToFileURL(join(root, 'dist/app/index.js'));
+  if (!existsSync(entry)) throw new Error('the deployment bundle is missing; run npm run build');
   await import(entry.href);
   const core = (globalThis as unknown as { __functionsCore?: { registrations: Registration[] } })
     .__functionsCore;

@@ -1,3 +1,5 @@
+import { ConfigError } from './configError.js';
+import { outboxScheduleFrom, reconcileScheduleFrom, sweepScheduleFrom } from './schedules.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_ROLE_NAME, defaultDesiredRole } from '../lib/role/desiredRole.js';
@@ -82,14 +84,6 @@ export interface GuardrailConfig {
   readonly tables: { readonly audit: string; readonly outbox: string };
 }
 
-/** A setting is missing or wrong; the message names every bad setting at once. */
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`jit-guardrail configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
-
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 function isLoopbackUrl(url: URL): boolean {
@@ -129,11 +123,6 @@ const integerSetting = (min: number, max: number, fallback: number) =>
   );
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** NCRONTAB with seconds, as the Functions timer trigger takes it (six fields). */
-export const DEFAULT_RECONCILE_SCHEDULE = '0 */15 * * * *';
-export const DEFAULT_SWEEP_SCHEDULE = '0 7 * * * *';
-export const DEFAULT_OUTBOX_SCHEDULE = '0 */1 * * * *';
 
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
 
@@ -295,37 +284,6 @@ export function loadConfig(
   });
 }
 
-const NCRONTAB_FIELD = /^[\d*/,-]+$/;
-
-/**
- * A timer's schedule. The host needs it when the app is loaded, so it is read then (not on first
- * use); a bad value stops the app from loading, with a message naming the setting.
- */
-function scheduleFrom(
-  env: Readonly<Record<string, string | undefined>>,
-  name: SettingName,
-  fallback: string,
-): string {
-  const value = env[name]?.trim();
-  if (value === undefined || value === '') return fallback;
-  const fields = value.split(/\s+/);
-  if (fields.length !== 6 || !fields.every((f) => NCRONTAB_FIELD.test(f))) {
-    throw new ConfigError([
-      `${name}: must be an NCRONTAB expression with six fields ({second} {minute} {hour} {day} {month} {day-of-week}), e.g. '${fallback}'`,
-    ]);
-  }
-  return value;
-}
-
-export const reconcileScheduleFrom = (env: Readonly<Record<string, string | undefined>>) =>
-  scheduleFrom(env, 'GUARDRAIL_RECONCILE_SCHEDULE', DEFAULT_RECONCILE_SCHEDULE);
-
-export const sweepScheduleFrom = (env: Readonly<Record<string, string | undefined>>) =>
-  scheduleFrom(env, 'GUARDRAIL_SWEEP_SCHEDULE', DEFAULT_SWEEP_SCHEDULE);
-
-export const outboxScheduleFrom = (env: Readonly<Record<string, string | undefined>>) =>
-  scheduleFrom(env, 'GUARDRAIL_OUTBOX_SCHEDULE', DEFAULT_OUTBOX_SCHEDULE);
-
 /**
  * Our own connection string first; else the function app's storage: `AzureWebJobsStorage` as a
  * connection string, or its identity-based table endpoint (managed identity in Azure).
@@ -396,3 +354,13 @@ function readCaFile(path: string | undefined): string | undefined {
   }
   return text;
 }
+
+export { ConfigError } from './configError.js';
+export {
+  DEFAULT_OUTBOX_SCHEDULE,
+  DEFAULT_RECONCILE_SCHEDULE,
+  DEFAULT_SWEEP_SCHEDULE,
+  outboxScheduleFrom,
+  reconcileScheduleFrom,
+  sweepScheduleFrom,
+} from './schedules.js';

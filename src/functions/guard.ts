@@ -1,12 +1,12 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { guardEvent } from '../core/guardEvent.js';
-import { runtimeFromEnvironment } from '../runtime.js';
 import { invocationLogger } from './invocationLogger.js';
+import { loadAppCore } from './loadAppCore.js';
 
 /** Event Grid trigger: every NSG or security-rule write in the subscription comes through here. */
 export async function guard(event: unknown, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
   try {
+    const { guardEvent, runtimeFromEnvironment } = await loadAppCore();
     const outcome = await guardEvent(event, runtimeFromEnvironment().guardDeps(log));
     log.debug(`guard outcome: ${outcome.status}`);
   } catch (error) {

@@ -1,12 +1,12 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { outboxScheduleFrom } from '../config/settings.js';
-import { resendDueAlerts } from '../core/alertOutbox.js';
-import { runtimeFromEnvironment } from '../runtime.js';
+import { outboxScheduleFrom } from '../config/schedules.js';
 import { invocationLogger } from './invocationLogger.js';
+import { loadAppCore } from './loadAppCore.js';
 
 /** Timer: sends the alerts that could not be sent when they were raised (Teams down, instance gone). */
 export async function outboxTimer(_timer: Timer, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
+  const { resendDueAlerts, runtimeFromEnvironment } = await loadAppCore();
   const deps = runtimeFromEnvironment().guardDeps(log);
   const { sent, failed } = await resendDueAlerts(deps.outbox, deps.teams, deps.now());
   if (sent > 0) log.info(`alert outbox: ${sent} alert(s) sent late`);

@@ -1,10 +1,8 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { ArmCallError } from '../adapters/armCallError.js';
-import { ConfigError } from '../config/settings.js';
-import { reconcileRole } from '../core/reconcileRole.js';
+import { ConfigError } from '../config/configError.js';
 import { decideReconcileRequest } from '../lib/http/reconcileRequest.js';
-import { runtimeFromEnvironment } from '../runtime.js';
 import { invocationLogger } from './invocationLogger.js';
+import { loadAppCore } from './loadAppCore.js';
 
 /** `POST /api/reconcile`: reconcile the JIT requester role now and answer a JSON report. */
 export async function reconcileHttp(
@@ -13,8 +11,9 @@ export async function reconcileHttp(
 ): Promise<HttpResponseInit> {
   const log = invocationLogger(context);
   const started = Date.now();
+  const core = await loadAppCore();
   try {
-    const runtime = runtimeFromEnvironment();
+    const runtime = core.runtimeFromEnvironment();
     const decision = decideReconcileRequest(
       {
         method: request.method,
@@ -33,7 +32,7 @@ export async function reconcileHttp(
     log.info(
       `reconcile requested${decision.caller ? ` by ${decision.caller}` : ''} (dryRun ${decision.dryRun})`,
     );
-    const report = await reconcileRole(
+    const report = await core.reconcileRole(
       { dryRun: decision.dryRun, trigger: 'http' },
       runtime.reconcileDeps(log),
     );
@@ -41,9 +40,9 @@ export async function reconcileHttp(
   } catch (error) {
     // Logged in full; the caller gets the reason without a stack trace.
     log.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    const status = error instanceof ArmCallError ? 502 : 500;
+    const status = error instanceof core.ArmCallError ? 502 : 500;
     const message =
-      error instanceof ConfigError || error instanceof ArmCallError
+      error instanceof ConfigError || error instanceof core.ArmCallError
         ? error.message
         : 'reconcile failed; see the function logs';
     return { status, jsonBody: { error: message, durationMs: Date.now() - started } };

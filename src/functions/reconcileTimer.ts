@@ -1,13 +1,13 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { reconcileScheduleFrom } from '../config/settings.js';
-import { reconcileRole } from '../core/reconcileRole.js';
-import { runtimeFromEnvironment } from '../runtime.js';
+import { reconcileScheduleFrom } from '../config/schedules.js';
 import { invocationLogger } from './invocationLogger.js';
+import { loadAppCore } from './loadAppCore.js';
 
 /** Timer: keeps the JIT requester role at least privilege even when no event arrives. */
 export async function reconcileTimer(_timer: Timer, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
   try {
+    const { reconcileRole, runtimeFromEnvironment } = await loadAppCore();
     const report = await reconcileRole(
       { dryRun: false, trigger: 'timer' },
       runtimeFromEnvironment().reconcileDeps(log),

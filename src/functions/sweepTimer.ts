@@ -1,12 +1,12 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { sweepScheduleFrom } from '../config/settings.js';
-import { sweep, sweepExitCode } from '../core/sweep.js';
-import { runtimeFromEnvironment } from '../runtime.js';
+import { sweepScheduleFrom } from '../config/schedules.js';
 import { invocationLogger } from './invocationLogger.js';
+import { loadAppCore } from './loadAppCore.js';
 
 /** Timer: catches the wildcard JIT rules whose events were missed, and audits JIT policies. */
 export async function sweepTimer(_timer: Timer, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
+  const { sweep, sweepExitCode, runtimeFromEnvironment } = await loadAppCore();
   const runtime = runtimeFromEnvironment();
   const summary = await sweep(
     { subscriptions: runtime.config.sweepSubscriptions, reportOnly: false },

@@ -1,5 +1,9 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileApp, registrationsOf, type HostView } from '../support/hostRegistrations.js';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 
 const bindingsOf = (view: HostView, name: string) =>
   Object.values(view.functions.find((f) => f.name === name)?.bindings ?? {});
@@ -64,5 +68,10 @@ describe('the app as the Functions host sees it', () => {
     await expect(registrationsOf(entry, { GUARDRAIL_RECONCILE_SCHEDULE: 'hourly' })).rejects.toThrow(
       /GUARDRAIL_RECONCILE_SCHEDULE: must be an NCRONTAB expression/,
     );
+  });
+
+  it('the deployment bundle registers exactly what the unbundled app does', async () => {
+    const bundled = await registrationsOf(join(ROOT, 'dist/app/index.js'));
+    expect(bundled).toEqual(view);
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Vitest global setup: compile once, so tests that run the real bin (npx jit-guardrail, npm start) use current code. */
+/** Vitest global setup: `npm run build` once, so tests of the real bin, npm start and the deployment bundle use current code. */
 export default function setup(): void {
   const root = resolve(fileURLToPath(import.meta.url), '../../..');
   execFileSync(

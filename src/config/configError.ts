@@ -1,0 +1,7 @@
+/** A setting is missing or wrong; the message names every bad setting at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`jit-guardrail configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
