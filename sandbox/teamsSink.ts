@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback, type LoopbackServer } from './loopbackServer.js';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 export interface ReceivedCard {
   readonly receivedAt: string;
@@ -17,15 +17,14 @@ export class TeamsSink {
   /** Every request, accepted or not. */
   attempts = 0;
   private readonly script: SinkAnswer[] = [];
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private server: LoopbackServer | undefined;
   private readonly listeners = new Set<(card: ReceivedCard) => void>();
 
   /** Path of the webhook; a real one carries a signature in its query, so ours does too. */
   readonly path = '/workflows/jit-guardrail/triggers/manual/paths/invoke?sig=local-test-signature';
 
   get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
+    const address = this.server;
     if (!address) throw new Error('the Teams sink is not started');
     return `http://127.0.0.1:${address.port}${this.path}`;
   }
@@ -48,15 +47,7 @@ export class TeamsSink {
   async start(port = 0): Promise<this> {
     if (this.server) return this;
     const server = createServer((req, res) => void this.handle(req, res));
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
+    this.server = await listenOnLoopback(server, port);
     return this;
   }
 
@@ -64,8 +55,7 @@ export class TeamsSink {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,7 +1,7 @@
+import { listenOnLoopback, type LoopbackServer } from '../loopbackServer.js';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:https';
+import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { createLoopbackCertificate } from './certificate.js';
 import { EventPublisher, type EventListener, type EventSchemaName } from './eventPublisher.js';
 import { FaultInjector, type Fault } from './faults.js';
@@ -60,9 +60,8 @@ export class ArmEmulator {
   readonly faults = new FaultInjector();
   readonly requests: LoggedRequest[] = [];
   readonly roles: RoleDefinitionStore;
-  private server: Server | undefined;
+  private server: LoopbackServer | undefined;
   private certificate: string | undefined;
-  private readonly sockets = new Set<Socket>();
   private readonly routes: Route[];
   private readonly buckets: TokenBuckets | undefined;
   private seq = 0;
@@ -116,7 +115,7 @@ export class ArmEmulator {
 
   /** Base URL, e.g. `https://127.0.0.1:40123`. */
   get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
+    const address = this.server;
     if (!address) throw new Error('the ARM emulator is not started');
     return `https://127.0.0.1:${address.port}`;
   }
@@ -132,15 +131,7 @@ export class ArmEmulator {
     const tls = await createLoopbackCertificate();
     this.certificate = tls.cert;
     const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => void this.handle(req, res));
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
+    this.server = await listenOnLoopback(server, port);
     return this;
   }
 
@@ -149,8 +140,7 @@ export class ArmEmulator {
     if (!server) return;
     this.server = undefined;
     await this.events.idle();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   }
 
   subscribe(deliver: EventListener, schema: EventSchemaName = 'EventGridSchema'): () => void {

@@ -1,6 +1,6 @@
+import { listenOnLoopback, type LoopbackServer } from '../loopbackServer.js';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type {
   HttpRequest,
   HttpRequestInit,
@@ -35,9 +35,8 @@ export interface LocalHostOptions {
  * timers on their schedules — all through the app's real registrations.
  */
 export class LocalFunctionsHost {
-  private server: Server | undefined;
+  private server: LoopbackServer | undefined;
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly sockets = new Set<Socket>();
   private stopped = false;
 
   constructor(
@@ -47,7 +46,7 @@ export class LocalFunctionsHost {
   ) {}
 
   get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
+    const address = this.server;
     if (!address) throw new Error('the local host is not started');
     return `http://127.0.0.1:${address.port}`;
   }
@@ -58,15 +57,7 @@ export class LocalFunctionsHost {
 
   async start(): Promise<this> {
     const server = createServer((req, res) => void this.handle(req, res));
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
+    this.server = await listenOnLoopback(server, this.options.port);
     for (const registration of this.registrations) {
       const timer = this.trigger(registration, 'timerTrigger');
       if (timer) this.scheduleTimer(registration, String(timer.schedule));
@@ -81,8 +72,7 @@ export class LocalFunctionsHost {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   }
 
   /** Runs a timer function now, as the schedule would. */
