@@ -188,6 +188,9 @@ describe('infra holds to code: the guardrail role covers every ARM call the code
 
   it('every one is granted, and nothing that deletes or writes beyond them', () => {
     for (const action of actions) expect(covered(action), action).toBe(true);
+    // Nothing granted that no code path uses (operationResults: ARM's Location-header polling).
+    const unused = permissions.actions.filter((a) => !actions.includes(a));
+    expect(unused).toEqual(['Microsoft.Network/locations/operationResults/read']);
     const writes = permissions.actions.filter((a) => /\/(write|delete|action)$/.test(a) || a.endsWith('*'));
     expect(writes.sort()).toEqual([
       'Microsoft.Authorization/roleDefinitions/write',
