@@ -55,7 +55,15 @@ export function toTeamsMessage(card: AdaptiveCard): TeamsMessage {
 
 /** Fact values are strings and kept short, so a card stays readable and under the size limit. */
 export function facts(pairs: [string, string][]): { title: string; value: string }[] {
-  return pairs.map(([title, value]) => ({ title, value: clip(value) }));
+  return pairs.map(([title, value]) => ({ title, value: clip(inert(value)) }));
+}
+
+/**
+ * Fact values render markdown in Teams, and some come from people (a JIT justification, a requester
+ * name): a `[text](url)` there would show ops a link that is not ours. Break link syntax; keep the text.
+ */
+export function inert(text: string): string {
+  return text.replace(/\]\s*\(/g, '] (').replace(/<(https?:)/gi, '< $1');
 }
 
 export function clip(text: string): string {

@@ -129,4 +129,26 @@ describe('buildNsgAlertCard', () => {
     expect(JSON.stringify(card)).toContain('50 more rule(s)');
     expect(validate(card)).toBe(true);
   });
+
+  it('a justification cannot smuggle a link into the card', () => {
+    const card = buildNsgAlertCard(
+      alert({
+        findings: [
+          finding({
+            request: {
+              requestor: 'm@contoso.com',
+              justification: 'see [the runbook](https://evil.example/login) <https://evil.example>',
+              startTimeUtc: undefined,
+              endTimeUtc: undefined,
+            },
+          }),
+        ],
+      }),
+      'https://portal.azure.com',
+    );
+    const text = JSON.stringify(card.body);
+    expect(text).not.toContain('](https://evil');
+    expect(text).not.toContain('<https://evil');
+    expect(text).toContain('the runbook');
+  });
 });
