@@ -44,7 +44,7 @@ export async function guardEvent(delivered: unknown, deps: GuardDeps): Promise<G
   return remediateNsg(
     ref,
     nsg,
-    { eventId: event.eventId, correlationId: event.correlationId, writer: event.writer },
+    { eventId: event.eventId, correlationId: event.correlationId, writer: event.writer, source: 'event' },
     deps,
   );
 }

@@ -40,6 +40,8 @@ export interface RemediationTrigger {
   readonly eventId: string;
   readonly correlationId: string | undefined;
   readonly writer: Writer;
+  /** An event's clean check is audited; a sweep's thousands of clean NSGs are not. */
+  readonly source: 'event' | 'sweep';
 }
 
 export type RemediationOutcome =
@@ -82,15 +84,17 @@ export async function remediateNsg(
     .map((r) => rulesByName.get(r.name))
     .filter((r): r is SecurityRuleDocument => r !== undefined);
   if (toRemove.length === 0) {
-    await deps.audit.record([
-      auditRecord(ref, trigger, deps, {
-        rule: '*',
-        verdict: 'keep',
-        action: 'none',
-        outcome: 'done',
-        detail: `${evaluation.rules.length} rule(s) checked`,
-      }),
-    ]);
+    if (trigger.source === 'event') {
+      await deps.audit.record([
+        auditRecord(ref, trigger, deps, {
+          rule: '*',
+          verdict: 'keep',
+          action: 'none',
+          outcome: 'done',
+          detail: `${evaluation.rules.length} rule(s) checked`,
+        }),
+      ]);
+    }
     await sendUnsentAlerts(trigger.eventId, deps);
     return { status: 'clean', rulesChecked: evaluation.rules.length };
   }
@@ -98,7 +102,6 @@ export async function remediateNsg(
   const removals = await removeRules(ref, toRemove, deps);
   const failures = removals.flatMap((r) => (r.failure ? [r.failure] : []));
   const { policies, problem } = await readJitPolicies(ref.subscriptionId, deps);
-  // A retryable failure is left out of the alert: the redelivery retries it and alerts then.
   const findings = removals.map((r) => explain(r, policies));
   await deps.audit.record(
     findings.map((f) =>
@@ -112,6 +115,7 @@ export async function remediateNsg(
       }),
     ),
   );
+  // A retryable failure is left out of the alert: the redelivery retries it and alerts then.
   const alerted = findings.filter((_, i) => !removals[i]?.failure?.retryable);
   const permissionDenied = failures.find((f) => f.kind === 'permission-denied');
   let alertError: unknown;

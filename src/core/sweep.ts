@@ -115,7 +115,12 @@ async function sweepSubscription(
           const outcome = await remediateNsg(
             ref,
             nsg,
-            { eventId: `sweep:${nsg.id?.toLowerCase()}`, correlationId: runId, writer: SWEEP_WRITER },
+            {
+              eventId: `sweep:${nsg.id?.toLowerCase()}`,
+              correlationId: runId,
+              writer: SWEEP_WRITER,
+              source: 'sweep',
+            },
             deps,
           );
           if (outcome.status !== 'acted') return;

@@ -8,6 +8,7 @@ import { resendDueAlerts, sendPendingAlerts } from '../../src/core/alertOutbox.j
 import type { AuditRecord } from '../../src/core/auditTrail.js';
 import type { TeamsMessage } from '../../src/lib/alerts/adaptiveCard.js';
 import { Azurite } from '../support/azurite.js';
+import { runCliCaptured } from '../support/runCliCaptured.js';
 
 const noCredential = {} as TokenCredential;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -128,4 +129,31 @@ describe('Table Storage (a real Azurite, started here)', () => {
     expect(sent).toHaveLength(1);
     await down.stop();
   }, 60_000);
+
+  it('npx jit-guardrail audit list reads them back, newest first; without storage it says so', async () => {
+    const table = `Cli${Date.now()}`;
+    await createTableAuditTrail(lazyTable(target(), table, noCredential), () => quiet).record([
+      record('2026-11-25T10:00:00.000Z', 'MicrosoftDefenderForCloud-JITRule-1-AAAA'),
+      {
+        ...record('2026-11-25T10:05:00.000Z', 'MicrosoftDefenderForCloud-JITRule-2-BBBB'),
+        action: 'failed',
+        outcome: 'failed',
+        detail: 'permission-denied (HTTP 403)',
+      },
+    ]);
+    const env = {
+      GUARDRAIL_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      GUARDRAIL_AUDIT_TABLE: table,
+    };
+    const listed = await runCliCaptured(['audit', 'list', '--limit', '5'], { env });
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.split('\n');
+    expect(lines[0]).toMatch(
+      /^2026-11-25T10:05:00.000Z +nsg +failed +failed +n \/ MicrosoftDefenderForCloud-JITRule-2-BBBB +requested by barbara@contoso.com +written by JIT +\(permission-denied \(HTTP 403\)\)$/,
+    );
+    expect(lines[1]).toContain('JITRule-1-AAAA');
+    const json = await runCliCaptured(['audit', 'list', '--json'], { env });
+    expect(JSON.parse(json.stdout)).toHaveLength(2);
+    expect((await runCliCaptured(['audit', 'list'], { env: {} })).code).toBe(2);
+  });
 });

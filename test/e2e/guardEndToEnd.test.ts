@@ -1,3 +1,5 @@
+import { silentLogger } from '../../src/core/logger.js';
+import { runtimeFromEnvironment } from '../../src/runtime.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JitActor } from '../../sandbox/jitActor.js';
 import { fixture } from '../support/fixtures.js';
@@ -67,6 +69,22 @@ describe('guard end to end', () => {
       'Action taken': 'removed',
     });
     expect(ruleFacts!.Rule).toMatch(/^MicrosoftDefenderForCloud-JITRule--?\d+-[0-9A-F]{32}$/);
+  });
+
+  it('writes one audit record per decision, with who asked and what was done', async () => {
+    const vm = await jitVm();
+    await barbara.request(vm.vmId, 22, '*', 'audited');
+    await world.deliverInbox();
+    const records = await runtimeFromEnvironment().guardDeps(silentLogger).audit.recent(20);
+    const removal = records.find((r) => r.verdict === 'remove' && r.resource === vm.nsgId);
+    expect(removal).toMatchObject({
+      kind: 'nsg',
+      action: 'removed',
+      outcome: 'done',
+      requester: 'barbara@contoso.com',
+      who: 'Defender for Cloud JIT (Security RP)',
+    });
+    expect(removal!.rule).toMatch(/^MicrosoftDefenderForCloud-JITRule-/);
   });
 
   it('counts ARM calls: remediation = 1 NSG read + 1 delete + LRO polls + 1 JIT policy read', async () => {
