@@ -6,6 +6,7 @@ import { createLoopbackCertificate } from './certificate.js';
 import { EventPublisher, type EventListener, type EventSchemaName } from './eventPublisher.js';
 import { FaultInjector, type Fault } from './faults.js';
 import { authorizationRoutes, RoleDefinitionStore } from './authorizationRoutes.js';
+import { computeRoutes } from './computeRoutes.js';
 import { networkRoutes, nsgId } from './networkRoutes.js';
 import { displayOf, guidFrom, principalFromToken, principalKey, type Principal } from './principal.js';
 import { armError, type EmulatorCore, type Reply, type RequestContext, type Route } from './routing.js';
@@ -110,6 +111,7 @@ export class ArmEmulator {
       ...networkRoutes(core),
       ...securityRoutes(core, { writeStyle: () => this.options.jitWriteStyle }),
       ...authorizationRoutes(core, this.roles),
+      ...computeRoutes(core),
     ];
   }
 
@@ -247,6 +249,7 @@ export class ArmEmulator {
       });
     }
     const vmId = `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${spec.name}`;
+    const nicId = `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.Network/networkInterfaces/${spec.name}-nic`;
     this.state.vms.set(key(vmId), {
       id: vmId,
       name: spec.name,
@@ -254,6 +257,8 @@ export class ArmEmulator {
       resourceGroup: spec.resourceGroup,
       location,
       nsgId: id,
+      nicId,
+      privateIp: `10.0.${this.state.vms.size % 250}.4`,
     });
     return { vmId, nsgId: id };
   }

@@ -187,7 +187,7 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
           sourcePortRange: '*',
           destinationPortRange: String(port.number),
           sourceAddressPrefix: '*',
-          destinationAddressPrefix: '*',
+          destinationAddressPrefix: record.privateIp,
           access: 'Deny',
           priority: state.freePriority(nsg, DENY_PRIORITY_FROM),
           direction: 'Inbound',
@@ -265,7 +265,7 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
               ...(sources.length === 1
                 ? { sourceAddressPrefix: sources[0] }
                 : { sourceAddressPrefixes: sources }),
-              destinationAddressPrefix: '*',
+              destinationAddressPrefix: record.privateIp,
               access: 'Allow',
               priority: state.freePriority(nsg, ALLOW_PRIORITY_FROM),
               direction: 'Inbound',

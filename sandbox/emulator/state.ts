@@ -27,6 +27,8 @@ export interface VmRecord {
   readonly resourceGroup: string;
   readonly location: string;
   readonly nsgId: string;
+  readonly nicId: string;
+  readonly privateIp: string;
 }
 
 export interface OperationRecord {

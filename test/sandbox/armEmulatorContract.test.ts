@@ -388,6 +388,47 @@ describe('the ARM emulator answers as the published contract says', () => {
     });
   });
 
+  it('serves VMs and their NICs read-only, as a JIT requester reads them', async () => {
+    const vm = await call('GET', `${vmId}?api-version=2024-07-01`);
+    expect(vm).toMatchObject({
+      status: 200,
+      body: {
+        name: 'vm1',
+        properties: {
+          networkProfile: {
+            networkInterfaces: [{ id: expect.stringMatching(/networkInterfaces\/vm1-nic$/) }],
+          },
+        },
+      },
+    });
+    const nicId = (vm.body as { properties: { networkProfile: { networkInterfaces: { id: string }[] } } })
+      .properties.networkProfile.networkInterfaces[0]!.id;
+    const nic = await call('GET', `${nicId}?api-version=2024-05-01`);
+    expect(nic).toMatchObject({
+      status: 200,
+      body: {
+        properties: {
+          networkSecurityGroup: { id: NSG },
+          ipConfigurations: [{ properties: { privateIPAddress: expect.stringMatching(/^10\.0\.\d+\.4$/) } }],
+        },
+      },
+    });
+    const rules = arm.getNsg(NSG)!.properties.securityRules.filter((r) => r.name.includes('JITRule'));
+    const ip = (
+      nic.body as { properties: { ipConfigurations: { properties: { privateIPAddress: string } }[] } }
+    ).properties.ipConfigurations[0]!.properties.privateIPAddress;
+    expect(rules.every((r) => r.properties.destinationAddressPrefix === ip)).toBe(true);
+    expect(
+      (
+        await call(
+          'GET',
+          `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines?api-version=2024-07-01`,
+        )
+      ).status,
+    ).toBe(200);
+    expect((await call('GET', `${vmId}-nope?api-version=2024-07-01`)).status).toBe(404);
+  });
+
   it('the SDK pages through listAll with one request per page', async () => {
     const client = new NetworkManagementClient(emulatorCredential(userPrincipal('pager@contoso.com')), SUB, {
       endpoint: arm.url,
