@@ -40,6 +40,12 @@ export function computeRoutes(core: EmulatorCore): Route[] {
     },
   });
   const find = (predicate: (vm: VmRecord) => boolean) => [...core.state.vms.values()].find(predicate);
+  const notFound = (type: string, name: string, rg: string) =>
+    armError(
+      404,
+      'ResourceNotFound',
+      `The Resource '${type}/${name}' under resource group '${rg}' was not found.`,
+    );
 
   return [
     route('GET', VM_PATH, (ctx, [s = '', rg = '']) =>
@@ -53,11 +59,7 @@ export function computeRoutes(core: EmulatorCore): Route[] {
       );
       return vm
         ? { status: 200, body: vmJson(vm) }
-        : armError(
-            404,
-            'ResourceNotFound',
-            `The Resource 'Microsoft.Compute/virtualMachines/${decode(name)}' under resource group '${decode(rg)}' was not found.`,
-          );
+        : notFound('Microsoft.Compute/virtualMachines', decode(name), decode(rg));
     }),
     route('GET', NIC_PATH, (ctx, [s = '', rg = '']) =>
       page(vms(decode(s), decode(rg)).map(nicJson), ctx, core),
@@ -70,11 +72,7 @@ export function computeRoutes(core: EmulatorCore): Route[] {
       );
       return vm
         ? { status: 200, body: nicJson(vm) }
-        : armError(
-            404,
-            'ResourceNotFound',
-            `The Resource 'Microsoft.Network/networkInterfaces/${decode(name)}' under resource group '${decode(rg)}' was not found.`,
-          );
+        : notFound('Microsoft.Network/networkInterfaces', decode(name), decode(rg));
     }),
   ];
 }

@@ -6,27 +6,13 @@ import { lazyTable } from '../../src/adapters/tableStorage.js';
 import type { TeamsSender } from '../../src/adapters/teamsWebhook.js';
 import { resendDueAlerts, sendPendingAlerts } from '../../src/core/alertOutbox.js';
 import type { AuditRecord } from '../../src/core/auditTrail.js';
-import type { TeamsMessage } from '../../src/lib/alerts/adaptiveCard.js';
 import { Azurite } from '../support/azurite.js';
+import { teamsMessage } from '../support/teamsMessage.js';
 import { runCliCaptured } from '../support/runCliCaptured.js';
 
 const noCredential = {} as TokenCredential;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-const message = (text: string): TeamsMessage => ({
-  type: 'message',
-  attachments: [
-    {
-      contentType: 'application/vnd.microsoft.card.adaptive',
-      content: {
-        type: 'AdaptiveCard',
-        $schema: 'x',
-        version: '1.5',
-        body: [{ type: 'TextBlock', text, wrap: true }],
-        actions: [],
-      },
-    },
-  ],
-});
+const message = teamsMessage;
 const record = (at: string, rule: string): AuditRecord => ({
   at,
   kind: 'nsg',

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { teamsMessage } from '../support/teamsMessage.js';
 import type { TeamsSender } from '../../src/adapters/teamsWebhook.js';
 import { createMemoryOutbox, sendPendingAlerts } from '../../src/core/alertOutbox.js';
-import type { TeamsMessage } from '../../src/lib/alerts/adaptiveCard.js';
 
-const message = (text: string): TeamsMessage => ({
-  type: 'message',
-  attachments: [
-    {
-      contentType: 'application/vnd.microsoft.card.adaptive',
-      content: {
-        type: 'AdaptiveCard',
-        $schema: 'x',
-        version: '1.5',
-        body: [{ type: 'TextBlock', text, wrap: true }],
-        actions: [],
-      },
-    },
-  ],
-});
+const message = teamsMessage;
 
 describe('alert outbox', () => {
   it('two invocations flushing the same group at once send each alert once', async () => {

@@ -1,0 +1,5 @@
+import { adaptiveCard, toTeamsMessage, type TeamsMessage } from '../../src/lib/alerts/adaptiveCard.js';
+
+/** A minimal alert with one line of text, for outbox and sender tests. */
+export const teamsMessage = (text: string): TeamsMessage =>
+  toTeamsMessage(adaptiveCard([{ type: 'TextBlock', text, wrap: true }], []));
