@@ -6,13 +6,13 @@ import { readInput, UsageError } from './readInput.js';
 
 export const ROLE_DIFF_HELP = `Usage: jit-guardrail role diff ACTUAL [--desired FILE]
 
-Compares a role definition (as ARM or 'az role definition list' returns it; '-' reads standard input)
+Compares a role definition (as ARM returns it, or as 'az role definition list' prints it; '-' reads standard input)
 with the desired JIT requester role and prints
 {"inSync": bool, "changes": [{"field", "extra": [...], "missing": [...]}]}.
 
 Permissions are compared as case-insensitive sets over all permissions[] entries. Without --desired the
 desired role is the built-in one (four actions, nothing else); assignable scopes are compared only when
-the desired file names them. --desired takes ARM JSON, an Azure CLI role file, or {"actions": [...], ...}.
+the desired file names them. --desired takes any of those, an Azure CLI role file, or {"actions": [...], ...}.
 
 Exit codes: 0 in sync, 3 drift, 2 bad input.`;
 

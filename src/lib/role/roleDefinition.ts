@@ -71,8 +71,9 @@ export class NotARoleDefinitionError extends Error {
 }
 
 /**
- * Reads a role definition in any of three shapes: as ARM returns it, as the Azure CLI's role file,
- * or flat (`{roleName, actions, …}`). The error names what is wrong.
+ * Reads a role definition in any of four shapes: as ARM returns it, flattened as the SDK and
+ * `az role definition list` return it, as the Azure CLI's role file, or flat (`{roleName, actions, …}`).
+ * The error names what is wrong.
  */
 export function parseRoleDefinition(value: unknown): RoleShape {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -94,6 +95,10 @@ export function parseRoleDefinition(value: unknown): RoleShape {
       notDataActions: union('notDataActions'),
       assignableScopes: p.assignableScopes,
     };
+  }
+  if ('permissions' in record && !('properties' in record)) {
+    // As the SDK and `az role definition list` return it: `properties` flattened away.
+    return parseRoleDefinition({ id: record.id, name: record.name, properties: record });
   }
   if ('Actions' in record) {
     const parsed = azCliRoleSchema.safeParse(value);

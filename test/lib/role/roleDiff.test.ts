@@ -162,6 +162,24 @@ describe('parseRoleDefinition', () => {
     });
   });
 
+  it('reads the flattened form az role definition list prints', () => {
+    const az = {
+      assignableScopes: ['/subscriptions/s'],
+      description: 'd',
+      id: '/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/g',
+      name: 'g',
+      permissions: [{ actions: ['a/read'], notActions: [], dataActions: [], notDataActions: [] }],
+      roleName: 'JIT Access Requester',
+      roleType: 'CustomRole',
+      type: 'Microsoft.Authorization/roleDefinitions',
+    };
+    expect(parseRoleDefinition(az)).toMatchObject({
+      roleName: 'JIT Access Requester',
+      actions: ['a/read'],
+      assignableScopes: ['/subscriptions/s'],
+    });
+  });
+
   it('reads an Azure CLI role file and the flat form', () => {
     expect(parseRoleDefinition({ Name: 'r', Actions: ['a'], NotActions: ['b'] })).toMatchObject({
       roleName: 'r',
