@@ -1,17 +1,11 @@
 import { isWildcardSource } from '../nsg/sourceWildcard.js';
+import { allowedSourcesOf, type JitVmLike } from './jitPort.js';
 
 /** The parts of a JIT policy the audit reads (SDK model or raw ARM JSON flattened the same way). */
 export interface JitPolicyForAudit {
   readonly id?: string;
   readonly name?: string;
-  readonly virtualMachines?: readonly {
-    readonly id?: string;
-    readonly ports?: readonly {
-      readonly number?: number;
-      readonly allowedSourceAddressPrefix?: string;
-      readonly allowedSourceAddressPrefixes?: readonly string[];
-    }[];
-  }[];
+  readonly virtualMachines?: readonly JitVmLike[];
 }
 
 /** A VM port whose JIT policy lets anyone request access from anywhere: the root cause the guard keeps cleaning up after. */
@@ -28,10 +22,7 @@ export function auditJitPolicies(policies: readonly JitPolicyForAudit[]): Policy
   for (const policy of policies) {
     for (const vm of policy.virtualMachines ?? []) {
       for (const port of vm.ports ?? []) {
-        const sources = [
-          ...(port.allowedSourceAddressPrefix ? [port.allowedSourceAddressPrefix] : []),
-          ...(port.allowedSourceAddressPrefixes ?? []),
-        ];
+        const sources = allowedSourcesOf(port);
         if (port.number === undefined || !sources.some(isWildcardSource)) continue;
         findings.push({
           policyId: policy.id ?? policy.name ?? 'unknown',

@@ -1,5 +1,6 @@
 import { isWildcardSource } from '../nsg/sourceWildcard.js';
 import type { JitPolicyForAudit } from './auditPolicies.js';
+import { allowedSourcesOf, type JitPortLike, type JitVmLike } from './jitPort.js';
 
 /** The parts of a JIT policy (`@azure/arm-security` model or raw ARM JSON) that name a requester. */
 export interface JitPolicyLike extends JitPolicyForAudit {
@@ -10,15 +11,7 @@ export interface JitRequestLike {
   readonly requestor?: string;
   readonly justification?: string;
   readonly startTimeUtc?: Date | string;
-  readonly virtualMachines?: readonly {
-    readonly id?: string;
-    readonly ports?: readonly {
-      readonly number?: number;
-      readonly allowedSourceAddressPrefix?: string;
-      readonly allowedSourceAddressPrefixes?: readonly string[];
-      readonly endTimeUtc?: Date | string;
-    }[];
-  }[];
+  readonly virtualMachines?: readonly JitVmLike<JitPortLike & { readonly endTimeUtc?: Date | string }>[];
 }
 
 export interface JitRequestMatch {
@@ -50,10 +43,7 @@ export function findJitRequest(
         if (lastSegment(requestedVm.id) !== vm) continue;
         for (const port of requestedVm.ports ?? []) {
           if (port.number === undefined || !rule.ports.includes(port.number)) continue;
-          const requestedSources = [
-            ...(port.allowedSourceAddressPrefix ? [port.allowedSourceAddressPrefix] : []),
-            ...(port.allowedSourceAddressPrefixes ?? []),
-          ];
+          const requestedSources = allowedSourcesOf(port);
           if (!sourcesOverlap(requestedSources, rule.sources)) continue;
           const start = toTime(request.startTimeUtc);
           if (best !== undefined && start <= best.start) continue;
