@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** `../shared/fixtures` beside the checkout (read-only test data). */
-export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures');
+/** `test/fixtures`: public reference data copied into the repository (see its SOURCES.md). */
+export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures');
 
 export function fixture<T = unknown>(relativePath: string): T {
   return JSON.parse(readFileSync(join(FIXTURES, relativePath), 'utf8')) as T;
