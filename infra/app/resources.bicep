@@ -1,8 +1,14 @@
 metadata description = 'The guardrail\'s resources in its resource group: identity, storage, monitoring, Key Vault, and the Flex Consumption function app.'
 
+import { resourceTags } from 'types.bicep'
+
 param location string
-param tags object
+param tags resourceTags
 param resourceToken string
+param functionAppName string
+
+@description('Key Vault name; main.bicep puts a generation number in it so a name left soft-deleted by `azd down` is not reused.')
+param keyVaultName string
 
 @secure()
 param teamsWebhookUrl string
@@ -10,7 +16,13 @@ param teamsWebhookUrl string
 @allowed(['enforce', 'report'])
 param guardrailMode string
 
-param roleAssignableScopes array
+@description('Comma-separated assignable scopes of the JIT requester role.')
+param roleAssignableScopes string
+
+@description('Empty means the app default for each of these.')
+param roleName string
+param reconcileSchedule string
+param sweepSchedule string
 
 var deploymentContainer = 'deploymentpackage'
 var deadLetterContainer = 'eventgrid-deadletter'
@@ -81,7 +93,7 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
-  name: 'kv-guard-${take(resourceToken, 15)}'
+  name: keyVaultName
   location: location
   tags: tags
   properties: {
@@ -111,7 +123,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 }
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
-  name: 'func-guardrail-${resourceToken}'
+  name: functionAppName
   location: location
   tags: union(tags, { 'azd-service-name': 'guardrail' })
   kind: 'functionapp,linux'
@@ -159,7 +171,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'GUARDRAIL_SUBSCRIPTION_ID', value: subscription().subscriptionId }
         { name: 'GUARDRAIL_TEAMS_WEBHOOK_URL', value: '@Microsoft.KeyVault(SecretUri=${vault::webhook.properties.secretUri})' }
         { name: 'GUARDRAIL_MODE', value: guardrailMode }
-        { name: 'GUARDRAIL_ROLE_ASSIGNABLE_SCOPES', value: join(roleAssignableScopes, ',') }
+        { name: 'GUARDRAIL_ROLE_ASSIGNABLE_SCOPES', value: roleAssignableScopes }
+        { name: 'GUARDRAIL_ROLE_NAME', value: roleName }
+        { name: 'GUARDRAIL_RECONCILE_SCHEDULE', value: reconcileSchedule }
+        { name: 'GUARDRAIL_SWEEP_SCHEDULE', value: sweepSchedule }
       ]
     }
   }
@@ -197,7 +212,6 @@ resource insightsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-output functionAppName string = functionApp.name
 output identityId string = identity.id
 output identityClientId string = identity.properties.clientId
 output identityPrincipalId string = identity.properties.principalId

@@ -1,10 +1,13 @@
-metadata description = 'The subscription\'s Event Grid system topic and its subscription to the guard function, filtered on src/config/watched-operations.json.'
+metadata description = 'The guard function\'s subscription to the subscription system topic, filtered on src/config/watched-operations.json, retried and dead-lettered.'
 
-param resourceToken string
-param tags object
+@description('Name of the system topic (ours, or an existing one being reused) in this module\'s resource group.')
+param systemTopicName string
+
+@description('The function app whose guard function receives the events, and its resource group.')
 param functionAppName string
+param functionAppResourceGroup string
 
-@description('User-assigned identity the topic uses to write dead letters.')
+@description('User-assigned identity that writes dead letters; the topic must carry it.')
 param identityId string
 
 param deadLetterStorageId string
@@ -12,22 +15,8 @@ param deadLetterContainer string
 
 var watched = loadJsonContent('../../src/config/watched-operations.json')
 
-resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
-  name: functionAppName
-}
-
-resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
-  name: 'evgt-guardrail-${resourceToken}'
-  location: 'global'
-  tags: tags
-  identity: {
-    type: 'UserAssigned'
-    userAssignedIdentities: { '${identityId}': {} }
-  }
-  properties: {
-    source: subscription().id
-    topicType: 'Microsoft.Resources.Subscriptions'
-  }
+resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
+  name: systemTopicName
 }
 
 resource guardSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
@@ -37,7 +26,12 @@ resource guardSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@
     destination: {
       endpointType: 'AzureFunction'
       properties: {
-        resourceId: '${functionApp.id}/functions/guard'
+        resourceId: resourceId(
+          functionAppResourceGroup,
+          'Microsoft.Web/sites/functions',
+          functionAppName,
+          'guard'
+        )
         maxEventsPerBatch: 1
         preferredBatchSizeInKilobytes: 64
       }
@@ -73,4 +67,4 @@ resource guardSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@
   }
 }
 
-output systemTopicName string = topic.name
+output eventSubscriptionId string = guardSubscription.id

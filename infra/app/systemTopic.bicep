@@ -1,0 +1,25 @@
+metadata description = 'The subscription\'s Event Grid system topic, created when no existing one is reused (Azure allows one per source).'
+
+param resourceToken string
+param tags resourceTags
+
+@description('User-assigned identity the topic uses to write dead letters.')
+param identityId string
+
+import { resourceTags } from 'types.bicep'
+
+resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+  name: 'evgt-guardrail-${resourceToken}'
+  location: 'global'
+  tags: tags
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    source: subscription().id
+    topicType: 'Microsoft.Resources.Subscriptions'
+  }
+}
+
+output name string = topic.name

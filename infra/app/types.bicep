@@ -1,0 +1,7 @@
+metadata description = 'Types shared by the modules.'
+
+@export()
+@description('Tags: names to string values.')
+type resourceTags = {
+  *: string
+}

@@ -1,0 +1,275 @@
+// The real Bicep compiler for infra/: find it (or restore it from NuGet), compile, lint, and check
+// that the committed ARM JSON is what the compiler makes today.
+//
+//   node scripts/bicep.mjs restore   restore the pinned CLI with `dotnet restore` (tools/bicep)
+//   node scripts/bicep.mjs build     compile infra/main.bicep to infra/main.json
+//   node scripts/bicep.mjs check     lint every .bicep file and compare infra/main.json; exit 1 on any finding
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const ENTRY = join(ROOT, 'infra/main.bicep');
+export const COMPILED = join(ROOT, 'infra/main.json');
+const TOOLS_PROJECT = join(ROOT, 'tools/bicep/bicep-cli.csproj');
+const PACKAGE = 'azure.bicep.commandline.linux-x64';
+
+/** The version tools/bicep/bicep-cli.csproj pins. */
+export function pinnedVersion() {
+  const match = /<BicepVersion>([^<]+)<\/BicepVersion>/.exec(readFileSync(TOOLS_PROJECT, 'utf8'));
+  if (!match) throw new Error(`${TOOLS_PROJECT}: no <BicepVersion>`);
+  return match[1];
+}
+
+function executable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    if (executable(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+function nugetPackagesFolder() {
+  return process.env.NUGET_PACKAGES ?? join(homedir(), '.nuget/packages');
+}
+
+function restoredBinary() {
+  const path = join(nugetPackagesFolder(), PACKAGE, pinnedVersion(), 'tools/bicep');
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    return undefined;
+  }
+  // NuGet extracts without the run bit.
+  if (!executable(path)) chmodSync(path, 0o755);
+  return path;
+}
+
+/** Restores the pinned Bicep CLI from NuGet; returns its path. Throws when dotnet is missing or restore fails. */
+export function restore() {
+  const dotnet = onPath('dotnet');
+  if (!dotnet)
+    throw new Error('the .NET SDK (dotnet) is not on PATH: install it, or put a bicep binary on PATH');
+  const result = spawnSync(dotnet, ['restore', TOOLS_PROJECT, '--nologo', '--verbosity', 'quiet'], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (result.status !== 0) {
+    throw new Error(
+      `dotnet restore ${relative(ROOT, TOOLS_PROJECT)} failed:\n${result.stdout}${result.stderr}`,
+    );
+  }
+  const path = restoredBinary();
+  if (!path) throw new Error(`dotnet restore succeeded but ${PACKAGE} ${pinnedVersion()} has no tools/bicep`);
+  return path;
+}
+
+/**
+ * A Bicep CLI: BICEP_PATH, then `bicep` on PATH or in ~/.azure/bin (where `az bicep install` puts
+ * it), then the pinned NuGet package; with `{ restore: true }`, restored if none is found.
+ */
+export function findBicep({ restore: mayRestore = false } = {}) {
+  const candidates = [
+    process.env.BICEP_PATH,
+    onPath('bicep'),
+    join(homedir(), '.azure/bin/bicep'),
+    restoredBinary(),
+  ];
+  const found = candidates.find((path) => path && executable(path));
+  if (found) return found;
+  return mayRestore ? restore() : undefined;
+}
+
+export function versionOf(bicep) {
+  const out = execFileSync(bicep, ['--version'], { encoding: 'utf8' });
+  return /version (\S+)/.exec(out)?.[1] ?? out.trim();
+}
+
+/** Every .bicep file under infra/, relative to the root. */
+export function bicepFiles() {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.bicep')) found.push(relative(ROOT, path));
+    }
+  };
+  walk(join(ROOT, 'infra'));
+  return found.sort();
+}
+
+/** Compiles infra/main.bicep to `outfile`; returns the diagnostics the compiler printed. */
+export function build(bicep, outfile = COMPILED) {
+  const result = spawnSync(bicep, ['build', ENTRY, '--outfile', outfile, '--diagnostics-format', 'sarif'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const diagnostics = diagnosticsOf(result.stderr, result.stdout);
+  if (result.status !== 0 && diagnostics.length === 0) {
+    throw new Error(`bicep build failed (exit ${result.status}):\n${result.stdout}${result.stderr}`);
+  }
+  return diagnostics;
+}
+
+/** Lints every .bicep file under infra/ in one run; `bicep lint` exits 0 on warnings, so the SARIF results are what count. */
+export function lint(bicep) {
+  const result = spawnSync(
+    bicep,
+    ['lint', '--pattern', 'infra/**/*.bicep', '--diagnostics-format', 'sarif'],
+    { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+  );
+  const diagnostics = diagnosticsOf(result.stdout, result.stderr);
+  if (result.status !== 0 && diagnostics.length === 0) {
+    throw new Error(`bicep lint failed (exit ${result.status}):\n${result.stdout}${result.stderr}`);
+  }
+  return diagnostics;
+}
+
+/** SARIF results as `{ level, rule, where, message }`; SARIF's default level is warning. */
+function diagnosticsOf(...outputs) {
+  const diagnostics = [];
+  for (const sarif of outputs.flatMap(jsonDocuments)) {
+    for (const run of sarif.runs ?? []) {
+      for (const result of run.results ?? []) {
+        const location = result.locations?.[0]?.physicalLocation;
+        const file = location?.artifactLocation?.uri?.replace(/^file:\/\//, '') ?? '?';
+        diagnostics.push({
+          level: result.level ?? 'warning',
+          rule: result.ruleId,
+          where: `${relative(ROOT, decodeURIComponent(file))}:${location?.region?.startLine ?? '?'}`,
+          message: result.message?.text ?? '',
+        });
+      }
+    }
+  }
+  return diagnostics;
+}
+
+/** The JSON documents in `text`: `bicep lint --pattern` prints one SARIF document per file, back to back. */
+function jsonDocuments(text) {
+  const documents = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = depth > 0;
+    else if (c === '{') {
+      if (depth++ === 0) start = i;
+    } else if (c === '}' && depth > 0 && --depth === 0) {
+      documents.push(JSON.parse(text.slice(start, i + 1)));
+    }
+  }
+  return documents;
+}
+
+/** The template without the compiler's own stamp, so another Bicep version is compared on content. */
+export function withoutGeneratorStamp(value) {
+  if (Array.isArray(value)) return value.map(withoutGeneratorStamp);
+  if (value && typeof value === 'object') {
+    const copy = {};
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === '_generator') continue;
+      copy[key] = withoutGeneratorStamp(inner);
+    }
+    return copy;
+  }
+  return value;
+}
+
+/** Compiles to a temporary file and compares with the committed infra/main.json. */
+export function compiledIsCurrent(bicep) {
+  const dir = mkdtempSync(join(tmpdir(), 'jit-guardrail-bicep-'));
+  try {
+    const fresh = join(dir, 'main.json');
+    if (!existsSync(COMPILED)) return { same: false, diagnostics: build(bicep, fresh) };
+    const diagnostics = build(bicep, fresh);
+    if (diagnostics.some((d) => d.level === 'error')) return { same: false, diagnostics };
+    const same =
+      JSON.stringify(withoutGeneratorStamp(JSON.parse(readFileSync(fresh, 'utf8')))) ===
+      JSON.stringify(withoutGeneratorStamp(JSON.parse(readFileSync(COMPILED, 'utf8'))));
+    return { same, diagnostics };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Lints every file and compares the compiled template: the whole check CI runs. */
+export function check(bicep) {
+  const { same, diagnostics: buildDiagnostics } = compiledIsCurrent(bicep);
+  const seen = new Set();
+  const all = [...lint(bicep), ...buildDiagnostics].filter((d) => {
+    const key = `${d.where} ${d.rule} ${d.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+  const count = (level) => all.filter((d) => d.level === level).length;
+  return {
+    version: versionOf(bicep),
+    files: bicepFiles().length,
+    errors: count('error'),
+    warnings: count('warning'),
+    notes: all.length - count('error') - count('warning'),
+    diagnostics: all,
+    compiledIsCurrent: same,
+  };
+}
+
+function main(command) {
+  if (command === 'restore') {
+    const bicep = restore();
+    console.log(`bicep ${versionOf(bicep)}: ${bicep}`);
+    return 0;
+  }
+  const bicep = findBicep({ restore: true });
+  if (command === 'build') {
+    const diagnostics = build(bicep);
+    for (const d of diagnostics) console.error(`${d.where}: ${d.level} ${d.rule}: ${d.message}`);
+    console.log(`bicep ${versionOf(bicep)}: ${relative(ROOT, ENTRY)} -> ${relative(ROOT, COMPILED)}`);
+    return diagnostics.some((d) => d.level === 'error') ? 1 : 0;
+  }
+  if (command === 'check') {
+    const result = check(bicep);
+    for (const d of result.diagnostics) console.error(`${d.where}: ${d.level} ${d.rule}: ${d.message}`);
+    if (!result.compiledIsCurrent) {
+      console.error(`${relative(ROOT, COMPILED)} is stale: run \`npm run infra:build\` and commit it`);
+    }
+    console.log(
+      `bicep ${result.version}: ${result.files} files, ${result.errors} errors, ${result.warnings} warnings, ${result.notes} notes; ${relative(ROOT, COMPILED)} ${result.compiledIsCurrent ? 'is current' : 'is STALE'}`,
+    );
+    return result.diagnostics.length === 0 && result.compiledIsCurrent ? 0 : 1;
+  }
+  console.error('usage: node scripts/bicep.mjs restore|build|check');
+  return 2;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    process.exitCode = main(process.argv[2]);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  }
+}
