@@ -67,7 +67,8 @@ export function stageDeployment(bundleDir = join(ROOT, 'dist/app'), outdir = joi
   const source = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   writeFileSync(join(outdir, 'package.json'), `${JSON.stringify(deployManifest(source), null, 2)}\n`);
   cpSync(bundleDir, join(outdir, 'app'), { recursive: true, filter: (path) => !path.endsWith('.map') });
-  return { files: filesUnder(outdir), bytes: filesUnder(outdir).reduce((sum, f) => sum + f.bytes, 0) };
+  const files = filesUnder(outdir);
+  return { files, bytes: files.reduce((sum, f) => sum + f.bytes, 0) };
 }
 
 function filesUnder(dir) {

@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileApp, PRELOAD, registrationsOf, type HostView } from '../support/hostRegistrations.js';
+import { compileApp, importWithHost, registrationsOf, type HostView } from '../support/hostRegistrations.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const STAGED = join(ROOT, 'dist/deploy');
@@ -98,19 +96,9 @@ describe('the staged deploy package, copied alone', () => {
       .map((f) => f.path)
       .filter((p) => p.endsWith('.js'));
     expect(modules.some((p) => p.startsWith('app/chunks/appCore-'))).toBe(true);
-    const script = modules
-      .map((p) => `await import(${JSON.stringify(pathToFileURL(join(alone, p)).href)});`)
-      .join('\n');
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--require',
-        PRELOAD,
-        '--input-type=module',
-        '-e',
-        `${script}\nconsole.log('imported ${modules.length}');`,
-      ],
-      { cwd: alone, env: { PATH: process.env.PATH ?? '' }, timeout: 30_000 },
+    const stdout = await importWithHost(
+      modules.map((p) => join(alone, p)),
+      { cwd: alone, after: `console.log('imported ${modules.length}');` },
     );
     expect(stdout.trim().split('\n').pop()).toBe(`imported ${modules.length}`);
   });

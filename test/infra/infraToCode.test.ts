@@ -466,6 +466,7 @@ describe('infra: conventions, read from the compiled template', () => {
     // azd reads the project's .funcignore to infer remote build and refuses remoteBuild: false while
     // it excludes node_modules; with none, what ships is exactly dist/deploy.
     expect(existsSync(join(ROOT, '.funcignore'))).toBe(false);
+    expect(read('azure.yaml')).toMatch(/requiredVersions:\s+azd: '>= 1\.23\.13'/);
     expect(existsSync(join(ROOT, 'dist/deploy/.funcignore'))).toBe(false);
   });
 });

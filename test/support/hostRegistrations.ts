@@ -31,21 +31,28 @@ export async function compileApp(): Promise<string> {
   return outfile;
 }
 
+/**
+ * Imports modules, in order, in a fresh Node process with the host stand-in preloaded; returns its
+ * standard output. Only PATH and `env` reach the process.
+ */
+export async function importWithHost(
+  modules: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; after?: string } = {},
+): Promise<string> {
+  const imports = modules.map((m) => `await import(${JSON.stringify(pathToFileURL(m).href)});`).join('\n');
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--require', PRELOAD, '--input-type=module', '-e', `${imports}\n${options.after ?? ''}`],
+    { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env }, timeout: 30_000 },
+  );
+  return stdout;
+}
+
 /** Loads a built app in a fresh Node process with the host stand-in, and returns what it registered. */
 export async function registrationsOf(
   entry: string,
   settings: Record<string, string> = {},
 ): Promise<HostView> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [
-      '--require',
-      PRELOAD,
-      '--input-type=module',
-      '-e',
-      `await import(${JSON.stringify(pathToFileURL(entry).href)});`,
-    ],
-    { env: { PATH: process.env.PATH ?? '', FUNCTIONS_CORE_DUMP: 'stdout', ...settings }, timeout: 30_000 },
-  );
+  const stdout = await importWithHost([entry], { env: { FUNCTIONS_CORE_DUMP: 'stdout', ...settings } });
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as HostView;
 }
