@@ -114,6 +114,10 @@ module app 'app/resources.bicep' = {
 module guardrailRole 'app/guardrailRole.bicep' = {
   name: 'guardrail-role'
   params: {
+    // The assignment's name must come from the principal: `azd down` keeps subscription-scope
+    // assignments, and a new identity under an old name is refused (RoleAssignmentUpdateNotPermitted).
+    // What-If cannot predict it before the identity exists, which is what this rule warns of.
+    #disable-next-line what-if-short-circuiting
     principalId: app.outputs.identityPrincipalId
     resourceToken: resourceToken
   }

@@ -13,11 +13,12 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  realpathSync,
   rmSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ENTRY = join(ROOT, 'infra/main.bicep');
@@ -84,19 +85,22 @@ export function restore() {
 }
 
 /**
- * A Bicep CLI: BICEP_PATH, then `bicep` on PATH or in ~/.azure/bin (where `az bicep install` puts
- * it), then the pinned NuGet package; with `{ restore: true }`, restored if none is found.
+ * A Bicep CLI: BICEP_PATH if set; else the pinned version from NuGet (restored with `{ restore: true }`
+ * when dotnet is there), so infra/main.json is compiled by the version it was committed with; else a
+ * `bicep` on PATH or in ~/.azure/bin (where `az bicep install` puts it).
  */
 export function findBicep({ restore: mayRestore = false } = {}) {
-  const candidates = [
-    process.env.BICEP_PATH,
-    onPath('bicep'),
-    join(homedir(), '.azure/bin/bicep'),
-    restoredBinary(),
-  ];
-  const found = candidates.find((path) => path && executable(path));
-  if (found) return found;
-  return mayRestore ? restore() : undefined;
+  if (process.env.BICEP_PATH) {
+    if (!executable(process.env.BICEP_PATH))
+      throw new Error(`BICEP_PATH=${process.env.BICEP_PATH} is not an executable file`);
+    return process.env.BICEP_PATH;
+  }
+  // The NuGet package is the linux-x64 build; elsewhere only a bicep of the machine's own is used.
+  const linuxX64 = process.platform === 'linux' && process.arch === 'x64';
+  const pinned = linuxX64 ? restoredBinary() : undefined;
+  if (pinned) return pinned;
+  if (linuxX64 && mayRestore && onPath('dotnet')) return restore();
+  return [onPath('bicep'), join(homedir(), '.azure/bin/bicep')].find((path) => path && executable(path));
 }
 
 export function versionOf(bicep) {
@@ -237,13 +241,25 @@ export function check(bicep) {
   };
 }
 
+const COMMANDS = ['restore', 'build', 'check'];
+
 function main(command) {
+  if (!COMMANDS.includes(command)) {
+    console.error('usage: node scripts/bicep.mjs restore|build|check');
+    return 2;
+  }
   if (command === 'restore') {
     const bicep = restore();
     console.log(`bicep ${versionOf(bicep)}: ${bicep}`);
     return 0;
   }
   const bicep = findBicep({ restore: true });
+  if (!bicep) {
+    console.error(
+      'no Bicep CLI: install the .NET SDK (on linux-x64 the pinned CLI is restored from NuGet), put bicep on PATH (`az bicep install`), or set BICEP_PATH',
+    );
+    return 1;
+  }
   if (command === 'build') {
     const diagnostics = build(bicep);
     for (const d of diagnostics) console.error(`${d.where}: ${d.level} ${d.rule}: ${d.message}`);
@@ -255,17 +271,22 @@ function main(command) {
     for (const d of result.diagnostics) console.error(`${d.where}: ${d.level} ${d.rule}: ${d.message}`);
     if (!result.compiledIsCurrent) {
       console.error(`${relative(ROOT, COMPILED)} is stale: run \`npm run infra:build\` and commit it`);
+      if (result.version !== pinnedVersion()) {
+        console.error(
+          `  (this is bicep ${result.version}; the committed file is made with the pinned ${pinnedVersion()}: unset BICEP_PATH or run \`node scripts/bicep.mjs restore\`)`,
+        );
+      }
     }
     console.log(
       `bicep ${result.version}: ${result.files} files, ${result.errors} errors, ${result.warnings} warnings, ${result.notes} notes; ${relative(ROOT, COMPILED)} ${result.compiledIsCurrent ? 'is current' : 'is STALE'}`,
     );
     return result.diagnostics.length === 0 && result.compiledIsCurrent ? 0 : 1;
   }
-  console.error('usage: node scripts/bicep.mjs restore|build|check');
   return 2;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as a script (argv[1] through its real path: a symlinked or spaced folder must match too).
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   try {
     process.exitCode = main(process.argv[2]);
   } catch (error) {

@@ -6,9 +6,18 @@
 // with no scripts and no dependencies, the bundle and its chunks). azd zips that folder as it is
 // (azure.yaml `dist:`, remote build off), so no ignore-file rules decide what ships.
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUNDLE = 'dist/app/index.js';
@@ -71,16 +80,19 @@ export function stageDeployment(bundleDir = join(ROOT, 'dist/app'), outdir = joi
   return { files, bytes: files.reduce((sum, f) => sum + f.bytes, 0) };
 }
 
-function filesUnder(dir) {
+/** Every file under `dir`, relative and sorted, with its size. */
+export function filesUnder(dir) {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => {
       const path = join(entry.parentPath, entry.name);
       return { path: relative(dir, path), bytes: statSync(path).size };
-    });
+    })
+    .sort((a, b) => a.path.localeCompare(b.path));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as a script (argv[1] through its real path: a symlinked or spaced folder must match too).
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const { entryBytes, totalBytes, files } = await bundle();
   console.log(
     `${BUNDLE}: entry ${(entryBytes / 1024).toFixed(0)} KiB, ${files} files, ${(totalBytes / 1024).toFixed(0)} KiB in all`,

@@ -28,7 +28,7 @@ resource guardrailRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
 }
 
 resource assignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(subscription().id, 'jit-guardrail-role-assignment', resourceToken)
+  name: guid(subscription().id, principalId, guardrailRole.id)
   properties: {
     roleDefinitionId: guardrailRole.id
     principalId: principalId

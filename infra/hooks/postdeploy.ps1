@@ -1,9 +1,18 @@
 # After the code deploy, wire the subscription's events to the guard function (see postdeploy.sh:
 # only "Destination endpoint not found" is retried, for a bounded time; the flag is set only meanwhile).
 $ErrorActionPreference = 'Stop'
-$attempts = if ($env:GUARDRAIL_EVENTS_ATTEMPTS) { [int]$env:GUARDRAIL_EVENTS_ATTEMPTS } else { 10 }
-$delay = if ($env:GUARDRAIL_EVENTS_RETRY_SECONDS) { [int]$env:GUARDRAIL_EVENTS_RETRY_SECONDS } else { 30 }
-azd env set DEPLOY_EVENT_SUBSCRIPTION true
+function Invoke-Azd {
+  azd @args
+  if ($LASTEXITCODE -ne 0) { throw "azd $($args -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+$attempts = if ($env:GUARDRAIL_EVENTS_ATTEMPTS) { $env:GUARDRAIL_EVENTS_ATTEMPTS } else { '10' }
+$delay = if ($env:GUARDRAIL_EVENTS_RETRY_SECONDS) { $env:GUARDRAIL_EVENTS_RETRY_SECONDS } else { '30' }
+if ($attempts -notmatch '^[1-9][0-9]?$') { Write-Error "GUARDRAIL_EVENTS_ATTEMPTS is '$attempts'; it must be a whole number from 1 to 99."; exit 1 }
+if ($delay -notmatch '^([0-9]|[1-9][0-9]|[1-5][0-9][0-9])$') { Write-Error "GUARDRAIL_EVENTS_RETRY_SECONDS is '$delay'; it must be a whole number from 0 to 599."; exit 1 }
+$attempts = [int]$attempts
+$delay = [int]$delay
+Invoke-Azd env set DEPLOY_EVENT_SUBSCRIPTION true
 try {
   for ($attempt = 1; ; $attempt++) {
     azd provision --no-prompt 2>&1 | Tee-Object -Variable lines | Out-Host
@@ -12,7 +21,7 @@ try {
       exit 0
     }
     $text = ($lines | Out-String)
-    if ($text -notmatch 'Destination endpoint not found|Endpoint validation') {
+    if ($text -notmatch 'Destination endpoint not found') {
       Write-Error 'Creating the Event Grid subscription failed (see above); it was not retried.'
       exit 1
     }
@@ -25,5 +34,5 @@ try {
   }
 }
 finally {
-  azd env set DEPLOY_EVENT_SUBSCRIPTION false
+  Invoke-Azd env set DEPLOY_EVENT_SUBSCRIPTION false
 }

@@ -1,18 +1,41 @@
 # The mode is the operator's choice, kept in the azd environment (or, in CI, a repository variable):
 # a provision never picks it by itself, so `GUARDRAIL_MODE=report` survives every later deploy.
+# (preprovision.sh says the same; keep them in step.)
 $ErrorActionPreference = 'Stop'
+function Invoke-Azd {
+  azd @args
+  if ($LASTEXITCODE -ne 0) { throw "azd $($args -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+# CI=true on GitHub Actions and most CI services; TF_BUILD on Azure Pipelines.
+$inCi = [bool]$env:TF_BUILD -or ($env:CI -and $env:CI -notin @('false', '0'))
 $mode = $env:GUARDRAIL_MODE
-if ($mode -in @('enforce', 'report')) { exit 0 }
 if ([string]::IsNullOrEmpty($mode)) {
-  if ($env:CI -eq 'true') {
+  if ($inCi) {
     Write-Error "GUARDRAIL_MODE is not set. Set the repository variable GUARDRAIL_MODE to enforce or report (``azd pipeline config`` copies it from your azd environment); nothing was provisioned."
     exit 1
   }
-  azd env set GUARDRAIL_MODE enforce
-  if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+  Invoke-Azd env set GUARDRAIL_MODE enforce
   Write-Host 'GUARDRAIL_MODE was not set: this azd environment now enforces (deletes wildcard JIT rules).'
   Write-Host '  To only alert: azd env set GUARDRAIL_MODE report; azd provision'
-  exit 0
 }
-Write-Error "GUARDRAIL_MODE is '$mode'; it must be enforce or report. Nothing was provisioned."
-exit 1
+elseif ($mode -cin @('enforce', 'report')) {
+  if (-not $inCi) {
+    $recorded = azd env get-value GUARDRAIL_MODE 2>$null
+    if ($LASTEXITCODE -ne 0 -or $recorded -ne $mode) {
+      Invoke-Azd env set GUARDRAIL_MODE $mode
+      Write-Host "GUARDRAIL_MODE=$mode is now recorded in this azd environment."
+    }
+  }
+}
+else {
+  Write-Error "GUARDRAIL_MODE is '$mode'; it must be enforce or report. Nothing was provisioned."
+  exit 1
+}
+
+$topic = $env:GUARDRAIL_EXISTING_SYSTEM_TOPIC
+$topicGroup = $env:GUARDRAIL_EXISTING_SYSTEM_TOPIC_RESOURCE_GROUP
+if ([string]::IsNullOrEmpty($topic) -ne [string]::IsNullOrEmpty($topicGroup)) {
+  Write-Error 'Set both GUARDRAIL_EXISTING_SYSTEM_TOPIC and GUARDRAIL_EXISTING_SYSTEM_TOPIC_RESOURCE_GROUP to reuse a system topic, or neither. Nothing was provisioned.'
+  exit 1
+}

@@ -2,10 +2,18 @@
 # The mode is the operator's choice, kept in the azd environment (or, in CI, a repository variable):
 # a provision never picks it by itself, so `GUARDRAIL_MODE=report` survives every later deploy.
 set -eu
+# CI=true on GitHub Actions and most CI services; TF_BUILD on Azure Pipelines.
+in_ci() { [ -n "${TF_BUILD:-}" ] || { [ -n "${CI:-}" ] && [ "$CI" != "false" ] && [ "$CI" != "0" ]; }; }
 case "${GUARDRAIL_MODE:-}" in
-  enforce | report) ;;
+  enforce | report)
+    # A mode exported in the shell but not in the azd environment would be used once and forgotten.
+    if ! in_ci && [ "$(azd env get-value GUARDRAIL_MODE 2>/dev/null || true)" != "$GUARDRAIL_MODE" ]; then
+      azd env set GUARDRAIL_MODE "$GUARDRAIL_MODE"
+      echo "GUARDRAIL_MODE=$GUARDRAIL_MODE is now recorded in this azd environment."
+    fi
+    ;;
   "")
-    if [ "${CI:-}" = "true" ]; then
+    if in_ci; then
       echo "error: GUARDRAIL_MODE is not set. Set the repository variable GUARDRAIL_MODE to enforce or report" >&2
       echo "  (\`azd pipeline config\` copies it from your azd environment); nothing was provisioned." >&2
       exit 1
@@ -19,3 +27,14 @@ case "${GUARDRAIL_MODE:-}" in
     exit 1
     ;;
 esac
+
+# Reusing a system topic needs both its name and its resource group.
+if [ -n "${GUARDRAIL_EXISTING_SYSTEM_TOPIC:-}" ] && [ -z "${GUARDRAIL_EXISTING_SYSTEM_TOPIC_RESOURCE_GROUP:-}" ]; then
+  echo "error: GUARDRAIL_EXISTING_SYSTEM_TOPIC is set but GUARDRAIL_EXISTING_SYSTEM_TOPIC_RESOURCE_GROUP is not:" >&2
+  echo "  azd env set GUARDRAIL_EXISTING_SYSTEM_TOPIC_RESOURCE_GROUP <the topic's resource group>. Nothing was provisioned." >&2
+  exit 1
+fi
+if [ -z "${GUARDRAIL_EXISTING_SYSTEM_TOPIC:-}" ] && [ -n "${GUARDRAIL_EXISTING_SYSTEM_TOPIC_RESOURCE_GROUP:-}" ]; then
+  echo "error: GUARDRAIL_EXISTING_SYSTEM_TOPIC_RESOURCE_GROUP is set but GUARDRAIL_EXISTING_SYSTEM_TOPIC is not. Nothing was provisioned." >&2
+  exit 1
+fi

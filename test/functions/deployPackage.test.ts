@@ -1,23 +1,13 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesUnder } from '../../scripts/bundle.mjs';
 import { compileApp, importWithHost, registrationsOf, type HostView } from '../support/hostRegistrations.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const STAGED = join(ROOT, 'dist/deploy');
-
-/** Every file under `dir`, relative, with its size. */
-function filesUnder(dir: string): { path: string; bytes: number }[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => {
-      const path = join(entry.parentPath, entry.name);
-      return { path: path.slice(dir.length + 1), bytes: statSync(path).size };
-    })
-    .sort((a, b) => a.path.localeCompare(b.path));
-}
 
 function hasNodeModulesAbove(dir: string): boolean {
   for (let at = dir; at !== dirname(at); at = dirname(at)) {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -88,12 +88,49 @@ describe('postdeploy: the event subscription, once the guard function exists', (
     expect(envValue('DEPLOY_EVENT_SUBSCRIPTION')).toBe('false');
   });
 
+  it('refuses a retry setting that would not be bounded, before touching anything', () => {
+    for (const [name, value] of [
+      ['GUARDRAIL_EVENTS_ATTEMPTS', 'abc'],
+      ['GUARDRAIL_EVENTS_ATTEMPTS', '99999999999999999999'],
+      ['GUARDRAIL_EVENTS_ATTEMPTS', '0'],
+      ['GUARDRAIL_EVENTS_RETRY_SECONDS', '-1'],
+    ] as const) {
+      const { status, out } = run('postdeploy.sh', { [name]: value });
+      expect(status, `${name}=${value}`).not.toBe(0);
+      expect(out).toContain(`${name} is '${value}'`);
+    }
+    expect(provisions()).toEqual([]);
+    expect(envValue('DEPLOY_EVENT_SUBSCRIPTION')).toBeUndefined();
+  });
+
   it('gives up after a bounded number of attempts', () => {
     script(Array(10).fill(NOT_INDEXED));
     const { status, out } = run('postdeploy.sh', { GUARDRAIL_EVENTS_ATTEMPTS: '3' });
     expect(status).not.toBe(0);
     expect(provisions()).toHaveLength(3);
     expect(out).toContain('still not found by Event Grid after 3 attempts');
+    expect(envValue('DEPLOY_EVENT_SUBSCRIPTION')).toBe('false');
+  });
+});
+
+describe('postdeploy interrupted', () => {
+  it('Ctrl-C while waiting for the function still turns the flag off', async () => {
+    script(Array(10).fill(NOT_INDEXED));
+    const child = spawn('sh', [join(HOOKS, 'postdeploy.sh')], {
+      env: {
+        PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`,
+        FAKE_AZD_DIR: dir,
+        GUARDRAIL_EVENTS_RETRY_SECONDS: '20',
+      },
+      stdio: 'ignore',
+      detached: true, // its own process group, which Ctrl-C signals as a whole
+    });
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    for (let i = 0; i < 100 && provisions().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(provisions()).toEqual(['true']);
+    await new Promise((r) => setTimeout(r, 200)); // into the sleep between attempts
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(130);
     expect(envValue('DEPLOY_EVENT_SUBSCRIPTION')).toBe('false');
   });
 });
@@ -110,10 +147,33 @@ describe('postdown: the next azd up starts clean', () => {
   });
 });
 
+describe('postdown: a generation it cannot read stops it', () => {
+  it('refuses a malformed generation instead of guessing one', () => {
+    for (const bad of [' 3', 'abc', '-2', '010', '1000']) {
+      writeFileSync(join(dir, 'env/GUARDRAIL_KEY_VAULT_GENERATION'), bad);
+      const { status, out } = run('postdown.sh');
+      expect(status, bad).not.toBe(0);
+      expect(out).toContain(`GUARDRAIL_KEY_VAULT_GENERATION is '${bad}'`);
+      expect(envValue('GUARDRAIL_KEY_VAULT_GENERATION')).toBe(bad);
+    }
+    writeFileSync(join(dir, 'env/GUARDRAIL_KEY_VAULT_GENERATION'), '998');
+    expect(run('postdown.sh').status).toBe(0);
+    expect(envValue('GUARDRAIL_KEY_VAULT_GENERATION')).toBe('999');
+    expect(run('postdown.sh').out).toContain('is the last one');
+  });
+});
+
 describe('preprovision: a provision never picks the mode by itself', () => {
-  it("keeps the operator's choice", () => {
-    expect(run('preprovision.sh', { GUARDRAIL_MODE: 'report' }).status).toBe(0);
-    expect(envValue('GUARDRAIL_MODE')).toBeUndefined();
+  it("keeps the operator's choice, and records one only exported in the shell", () => {
+    writeFileSync(join(dir, 'env/GUARDRAIL_MODE'), 'report');
+    const kept = run('preprovision.sh', { GUARDRAIL_MODE: 'report' });
+    expect(kept.status).toBe(0);
+    expect(kept.out).toBe('');
+    rmSync(join(dir, 'env/GUARDRAIL_MODE'));
+    const exported = run('preprovision.sh', { GUARDRAIL_MODE: 'report' });
+    expect(exported.status).toBe(0);
+    expect(envValue('GUARDRAIL_MODE')).toBe('report');
+    expect(exported.out).toContain('now recorded');
   });
 
   it('records enforce, once and visibly, when a person provisions a new environment', () => {
@@ -128,9 +188,35 @@ describe('preprovision: a provision never picks the mode by itself', () => {
     expect(ci.status).not.toBe(0);
     expect(ci.out).toContain('Set the repository variable GUARDRAIL_MODE');
     expect(envValue('GUARDRAIL_MODE')).toBeUndefined();
+    for (const ci of [{ CI: '1' }, { TF_BUILD: 'True' }] as Record<string, string>[]) {
+      expect(run('preprovision.sh', ci).status, JSON.stringify(ci)).not.toBe(0);
+    }
+    expect(envValue('GUARDRAIL_MODE')).toBeUndefined();
     const typo = run('preprovision.sh', { GUARDRAIL_MODE: 'enforced' });
     expect(typo.status).not.toBe(0);
     expect(typo.out).toContain("'enforced'; it must be enforce or report");
+  });
+});
+
+describe('preprovision: reusing a system topic needs its name and its resource group', () => {
+  it('refuses one without the other, before anything is provisioned', () => {
+    const nameOnly = run('preprovision.sh', {
+      GUARDRAIL_MODE: 'report',
+      GUARDRAIL_EXISTING_SYSTEM_TOPIC: 'evgt-platform',
+    });
+    expect(nameOnly.status).not.toBe(0);
+    expect(nameOnly.out).toContain('GUARDRAIL_EXISTING_SYSTEM_TOPIC_RESOURCE_GROUP is not');
+    const groupOnly = run('preprovision.sh', {
+      GUARDRAIL_MODE: 'report',
+      GUARDRAIL_EXISTING_SYSTEM_TOPIC_RESOURCE_GROUP: 'rg-platform',
+    });
+    expect(groupOnly.status).not.toBe(0);
+    const both = run('preprovision.sh', {
+      GUARDRAIL_MODE: 'report',
+      GUARDRAIL_EXISTING_SYSTEM_TOPIC: 'evgt-platform',
+      GUARDRAIL_EXISTING_SYSTEM_TOPIC_RESOURCE_GROUP: 'rg-platform',
+    });
+    expect(both.status, both.out).toBe(0);
   });
 });
 

@@ -226,9 +226,29 @@ describe('infra: deploys that survive real life', () => {
     const next = plan({ keyVaultGeneration: 2 }).app!.parameters.keyVaultName as string;
     expect(first).toMatch(/^kv-[a-z0-9]{13}-g1$/);
     expect(next).toBe(first.replace(/-g1$/, '-g2'));
-    expect(`kv-${'x'.repeat(13)}-g999`.length).toBeLessThanOrEqual(24); // Key Vault names: 3-24 characters
+    const last = plan({ keyVaultGeneration: 999 }).app!.parameters.keyVaultName as string;
+    expect(last.length).toBeLessThanOrEqual(24); // Key Vault names: 3-24 characters
+    const generation = (template.parameters as Record<string, JsonObject>).keyVaultGeneration!;
+    expect(generation).toMatchObject({ type: 'int', defaultValue: 1, minValue: 1, maxValue: 999 });
     const vault = onlyResourceOfType(innerTemplate(appModule), 'Microsoft.KeyVault/vaults');
     expect(vault.raw.properties).toMatchObject({ enableSoftDelete: true, enablePurgeProtection: true });
+  });
+
+  it('names the guardrail role assignment by principal, so a new identity after `azd down` gets a new one', () => {
+    const roleModule = moduleNamed(template, 'guardrailRole');
+    const assignment = onlyResourceOfType(
+      innerTemplate(roleModule),
+      'Microsoft.Authorization/roleAssignments',
+    );
+    const nameFor = (principalId: string) =>
+      evaluateInModule(
+        roleModule,
+        { ...plan({}).guardrailRole!, parameters: { ...plan({}).guardrailRole!.parameters, principalId } },
+        assignment.raw.name!,
+        GUID,
+      );
+    // The assignment outlives `azd down` (subscription scope); ARM refuses a new principal under an old name.
+    expect(nameFor('principal-a')).not.toEqual(nameFor('principal-b'));
   });
 
   it('signs CI in with the federated credential `azd pipeline config` creates (branch main)', () => {
@@ -240,6 +260,12 @@ describe('infra: deploys that survive real life', () => {
     expect(workflow).toMatch(/on:\s+push:\s+branches: \[main\]/);
     expect(deployJob).toContain("if: github.ref == 'refs/heads/main'");
     expect(deployJob).toContain('--federated-credential-provider github');
+    // Only the deploy job may ask for a token: the credential trusts any job on main, and the test
+    // job runs third-party code (npm ci, the test suite).
+    const testJob = workflow.slice(workflow.indexOf('\n  test:'), workflow.indexOf('\n  deploy:'));
+    expect(workflow.slice(0, workflow.indexOf('\njobs:'))).not.toContain('id-token');
+    expect(testJob).not.toContain('id-token');
+    expect(deployJob).toMatch(/permissions:\s+id-token: write\s+contents: read/);
   });
 });
 
