@@ -8,6 +8,8 @@ import { createMemoryOutbox } from './core/alertOutbox.js';
 import { createMemoryAuditTrail } from './core/auditTrail.js';
 import { createTableAuditTrail } from './adapters/tableAuditTrail.js';
 import { createTableOutbox } from './adapters/tableOutbox.js';
+import { createTableRemovalIntents } from './adapters/tableRemovalIntents.js';
+import { createMemoryRemovalIntents } from './core/removalIntents.js';
 import { lazyTable } from './adapters/tableStorage.js';
 import type { GuardDeps } from './core/guardEvent.js';
 import type { Logger } from './core/logger.js';
@@ -55,6 +57,14 @@ export function createRuntime(config: GuardrailConfig): Runtime {
     config.storage === undefined
       ? createMemoryOutbox()
       : createTableOutbox(lazyTable(config.storage, config.tables.outbox, credential), () => consoleLog);
+  // Intents share the outbox's table: written just before a DELETE, settled once its alert is queued.
+  const intents =
+    config.storage === undefined
+      ? createMemoryRemovalIntents()
+      : createTableRemovalIntents(
+          lazyTable(config.storage, config.tables.outbox, credential),
+          () => consoleLog,
+        );
   const audit =
     config.storage === undefined
       ? createMemoryAuditTrail()
@@ -87,6 +97,7 @@ export function createRuntime(config: GuardrailConfig): Runtime {
       jitPolicies,
       teams,
       outbox,
+      intents,
       audit,
       log,
       now,

@@ -371,6 +371,10 @@ export class ArmEmulator {
     }
     const reply = this.answer(method, path, url, req, rawBody, principal, faults);
     log(reply.status);
+    if (faults.some((f) => f.kind === 'lost-answer')) {
+      req.socket.destroy();
+      return;
+    }
     send(res, reply, req);
   }
 

@@ -10,6 +10,8 @@ export type Fault =
       readonly retryAfter?: number;
     }
   | { readonly kind: 'reset' }
+  /** The request is carried out, then the connection drops before the answer: the caller cannot tell. */
+  | { readonly kind: 'lost-answer' }
   /** Runs just before the request is answered: someone else changing the subscription at that moment. */
   | { readonly kind: 'before'; readonly run: () => void }
   /** The write is accepted (202) but its long-running operation ends `Failed` and changes nothing. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { GuardrailMode } from '../config/settings.js';
 import { ArmCallError } from '../adapters/armCallError.js';
 import type { JitPolicyGateway } from '../adapters/jitPolicyGateway.js';
@@ -20,6 +21,7 @@ import {
 import { sendPendingAlerts, type AlertOutbox } from './alertOutbox.js';
 import type { AuditRecord, AuditTrail } from './auditTrail.js';
 import type { Logger } from './logger.js';
+import { findingKey, trimRule, type RemovalIntent, type RemovalIntents } from './removalIntents.js';
 
 /** What removing wildcard JIT rules from one NSG needs; the event guard and the sweep share it. */
 export interface RemediationDeps {
@@ -29,6 +31,7 @@ export interface RemediationDeps {
   readonly jitPolicies: JitPolicyGateway;
   readonly teams: TeamsSender;
   readonly outbox: AlertOutbox;
+  readonly intents: RemovalIntents;
   readonly audit: AuditTrail;
   readonly log: Logger;
   readonly now: () => Date;
@@ -36,7 +39,7 @@ export interface RemediationDeps {
 
 /** Why the NSG is being looked at: an event, or a sweep that stands in for a missed one. */
 export interface RemediationTrigger {
-  /** Keys the alert outbox: the same id never alerts twice. */
+  /** Groups the alerts this look sends; an alert is keyed by the rules it reports, not by this. */
   readonly eventId: string;
   readonly correlationId: string | undefined;
   readonly writer: Writer;
@@ -78,12 +81,23 @@ export async function remediateNsg(
       `NSG ${nsg.name}: tag jit-guardrail-exempt-until='${evaluation.exemption.tagValue}' is ${evaluation.exemption.problem}; it exempts nothing`,
     );
   }
+  const nsgId = nsgResourceId(ref).toLowerCase();
   const rulesByName = new Map(nsg.properties.securityRules.map((r) => [r.name, r]));
   const toRemove = evaluation.rules
     .filter((r) => r.verdict === 'remove')
     .map((r) => rulesByName.get(r.name))
     .filter((r): r is SecurityRuleDocument => r !== undefined);
-  if (toRemove.length === 0) {
+
+  // Intents an earlier look left open: a rule no longer in the NSG was removed by it, and is alerted
+  // now; one still there but no longer to be removed as judged then (kept, or changed) is done.
+  const open = await deps.intents.openFor(nsgId);
+  const present = new Set(nsg.properties.securityRules.map((r) => r.name.toLowerCase()));
+  const toRemoveKeys = new Set(toRemove.map((r) => findingKey(nsgId, r)));
+  const finished = open.filter((i) => !present.has(i.rule.name.toLowerCase()));
+  const superseded = open.filter((i) => present.has(i.rule.name.toLowerCase()) && !toRemoveKeys.has(i.key));
+
+  if (toRemove.length === 0 && finished.length === 0) {
+    if (superseded.length > 0) await deps.intents.settle(superseded.map((i) => i.key));
     if (trigger.source === 'event') {
       await deps.audit.record([
         auditRecord(ref, trigger, deps, {
@@ -99,23 +113,44 @@ export async function remediateNsg(
     return { status: 'clean', rulesChecked: evaluation.rules.length };
   }
 
-  const removals = await removeRules(ref, toRemove, deps);
+  if (deps.mode === 'enforce' && toRemove.length > 0) {
+    const recordedAt = deps.now().toISOString();
+    await deps.intents.record(
+      toRemove.map((rule): RemovalIntent => ({
+        key: findingKey(nsgId, rule),
+        nsgId,
+        rule: trimRule(rule),
+        eventId: trigger.eventId,
+        recordedAt,
+      })),
+    );
+  }
+  const carriedOver: Removal[] = finished.map((i) => ({
+    rule: i.rule,
+    action: 'removed',
+    failure: undefined,
+    carriedOver: true,
+  }));
+  const removals = [...carriedOver, ...(await removeRules(ref, toRemove, deps))];
   const failures = removals.flatMap((r) => (r.failure ? [r.failure] : []));
   const { policies, problem } = await readJitPolicies(ref.subscriptionId, deps);
   const findings = removals.map((r) => explain(r, policies));
   await deps.audit.record(
-    findings.map((f) =>
+    findings.map((f, i) =>
       auditRecord(ref, trigger, deps, {
         rule: f.ruleName,
         verdict: 'remove',
         action: f.action,
         outcome: f.action === 'failed' ? 'failed' : f.action === 'would-remove' ? 'reported' : 'done',
-        detail: f.failure,
+        detail: removals[i]?.carriedOver
+          ? 'removed by an earlier attempt that did not finish; confirmed gone'
+          : f.failure,
         requester: f.request?.requestor,
       }),
     ),
   );
   // A retryable failure is left out of the alert: the redelivery retries it and alerts then.
+  const alertedRemovals = removals.filter((r) => !r.failure?.retryable);
   const alerted = findings.filter((_, i) => !removals[i]?.failure?.retryable);
   const permissionDenied = failures.find((f) => f.kind === 'permission-denied');
   let alertError: unknown;
@@ -134,13 +169,17 @@ export async function remediateNsg(
       requesterLookupProblem: problem,
       permissionProblem: permissionDenied?.message,
     };
-    const key = `${trigger.eventId}|${nsgResourceId(ref).toLowerCase()}|${alerted.map((f) => `${f.ruleName}:${f.action}`).join(',')}`;
     await deps.outbox.enqueue({
-      key,
+      key: alertKey(nsgId, alertedRemovals),
       eventId: trigger.eventId,
       message: toTeamsMessage(buildNsgAlertCard(alert, deps.portalUrl)),
     });
   }
+  // The alert is in the outbox: every intent it reports is done, and so is every superseded one.
+  await deps.intents.settle([
+    ...alertedRemovals.map((r) => findingKey(nsgId, r.rule)),
+    ...superseded.map((i) => i.key),
+  ]);
   try {
     await sendUnsentAlerts(trigger.eventId, deps);
   } catch (error) {
@@ -151,10 +190,22 @@ export async function remediateNsg(
   return { status: 'acted', findings };
 }
 
+/**
+ * One alert per set of judged rule instances and what was done to them: a redelivery, a later event
+ * or the sweep reporting the same removal finds the same key, and a re-created rule (a new etag) is
+ * a new alert.
+ */
+function alertKey(nsgId: string, removals: readonly Removal[]): string {
+  const parts = removals.map((r) => `${findingKey(nsgId, r.rule)}:${r.action}`).sort();
+  return `nsg:${createHash('sha256').update(parts.join(',')).digest('hex')}`;
+}
+
 interface Removal {
   readonly rule: SecurityRuleDocument;
   readonly action: RuleFinding['action'];
   readonly failure: ArmCallError | undefined;
+  /** Removed by an earlier look whose intent was left open. */
+  readonly carriedOver?: boolean;
 }
 
 async function removeRules(

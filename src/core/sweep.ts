@@ -8,6 +8,7 @@ import { auditJitPolicies, type PolicyFinding } from '../lib/jit/auditPolicies.j
 import type { JitPolicyLike } from '../lib/jit/findJitRequest.js';
 import { createRateLimiter, mapWithConcurrency } from './concurrency.js';
 import { remediateNsg, sendUnsentAlerts, type RemediationDeps } from './remediateNsg.js';
+import { readOnceIntents } from './removalIntents.js';
 
 /** ARM's write bucket refills 10 per second per principal; deletes are paced to stay inside it. */
 export const DELETES_PER_SECOND = 10;
@@ -73,6 +74,7 @@ export async function sweep(options: SweepOptions, deps: RemediationDeps): Promi
       ...deps,
       mode,
       jitPolicies: policies,
+      intents: readOnceIntents(deps.intents),
       nsgs: {
         ...deps.nsgs,
         deleteRule: async (ref, rule) => {
@@ -116,7 +118,7 @@ async function sweepSubscription(
             ref,
             nsg,
             {
-              eventId: `sweep:${nsg.id?.toLowerCase()}`,
+              eventId: `sweep:${runId}:${nsg.id?.toLowerCase()}`,
               correlationId: runId,
               writer: SWEEP_WRITER,
               source: 'sweep',

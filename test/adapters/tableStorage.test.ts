@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenCredential } from '@azure/core-auth';
 import { createTableAuditTrail } from '../../src/adapters/tableAuditTrail.js';
 import { createTableOutbox } from '../../src/adapters/tableOutbox.js';
+import { createTableRemovalIntents } from '../../src/adapters/tableRemovalIntents.js';
+import { findingKey, trimRule } from '../../src/core/removalIntents.js';
 import { lazyTable } from '../../src/adapters/tableStorage.js';
 import type { TeamsSender } from '../../src/adapters/teamsWebhook.js';
 import { resendDueAlerts, sendPendingAlerts } from '../../src/core/alertOutbox.js';
@@ -52,6 +54,51 @@ describe('Table Storage (a real Azurite, started here)', () => {
       outcome: 'done',
     });
   });
+
+  it('removal intents: recorded once, found by NSG by another instance, gone once settled', async () => {
+    const table = `Intents${Date.now()}`;
+    const nsg = '/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/networkSecurityGroups/N1';
+    const intent = (name: string, nsgId = nsg.toLowerCase()) => ({
+      key: findingKey(nsgId, { name, etag: 'W/"1"' }),
+      nsgId,
+      rule: trimRule({
+        name,
+        etag: 'W/"1"',
+        properties: { sourceAddressPrefix: '*', destinationPortRange: '22' },
+      }),
+      eventId: 'e1',
+      recordedAt: '2026-12-02T10:00:00.000Z',
+    });
+    const a = createTableRemovalIntents(lazyTable(target(), table, noCredential), () => quiet);
+    await a.record([intent('jit-1'), intent('jit-2'), intent('jit-3', `${nsg.toLowerCase()}x`)]);
+    await a.record([intent('jit-1')]); // a redelivery records the same again: no error, no copy
+    const b = createTableRemovalIntents(lazyTable(target(), table, noCredential), () => quiet);
+    expect((await b.openFor(nsg)).map((i) => i.rule.name).sort()).toEqual(['jit-1', 'jit-2']);
+    expect((await b.openFor(nsg))[0]!.rule.properties).toMatchObject({ sourceAddressPrefix: '*' });
+    expect(await b.openAll()).toHaveLength(3);
+    await b.settle([intent('jit-1').key, 'never-recorded']);
+    expect((await a.openFor(nsg)).map((i) => i.rule.name)).toEqual(['jit-2']);
+  });
+
+  it('removal intents: while storage is down they are kept in memory, and the removal is not held up', async () => {
+    const errors: string[] = [];
+    const down = {
+      kind: 'connection-string' as const,
+      value:
+        'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Zm9v;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;',
+    };
+    const intents = createTableRemovalIntents(lazyTable(down, 'Down', noCredential), () => ({
+      ...quiet,
+      error: (m: string) => errors.push(m),
+    }));
+    const nsgId = '/subscriptions/s/resourcegroups/r/providers/microsoft.network/networksecuritygroups/n';
+    const key = findingKey(nsgId, { name: 'jit' });
+    await intents.record([{ key, nsgId, rule: { name: 'jit' }, eventId: 'e', recordedAt: '' }]);
+    expect((await intents.openFor(nsgId)).map((i) => i.key)).toEqual([key]);
+    await intents.settle([key]);
+    expect(await intents.openFor(nsgId)).toEqual([]);
+    expect(errors[0]).toMatch(/removal intents: record failed on Table Storage/);
+  }, 30_000);
 
   it('outbox: an alert is stored once, claimed by one sender only, and marked sent', async () => {
     const table = `Outbox${Date.now()}`;

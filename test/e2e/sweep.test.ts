@@ -200,6 +200,23 @@ describe('the sweep catches what events missed', () => {
     expect(card).toContain('weekend fix');
   });
 
+  it('alerts each removal it makes: a rule opened again and removed again is a new card', async () => {
+    const barbara = world.actor('barbara@contoso.com');
+    const vm = world.seedVm('again-vm');
+    await barbara.enable(vm.vmId, [22]);
+    world.arm.events.deliveryEnabled = false;
+    const cards = (justification: string) =>
+      world.teams.cards.filter((c) => JSON.stringify(c.body).includes(justification)).length;
+    await barbara.request(vm.vmId, 22, '*', 'first time');
+    await sweepCli('--subscription', SUBSCRIPTION);
+    await sweepCli('--subscription', SUBSCRIPTION); // nothing new: no card
+    expect(cards('first time')).toBe(1);
+    await barbara.request(vm.vmId, 22, '*', 'second time');
+    await sweepCli('--subscription', SUBSCRIPTION);
+    await sweepCli('--subscription', SUBSCRIPTION);
+    expect([cards('first time'), cards('second time')]).toEqual([1, 1]);
+  });
+
   it('draws a progress line on a terminal and refuses bad usage', async () => {
     seedNsgs(3, 1);
     const tty = await runCliCaptured(

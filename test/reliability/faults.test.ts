@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../../src/core/logger.js';
 import { outboxTimer } from '../../src/functions/outboxTimer.js';
+import { runtimeFromEnvironment } from '../../src/runtime.js';
 import type { Fault } from '../../sandbox/emulator/index.js';
 import type { SinkAnswer } from '../../sandbox/teamsSink.js';
 import { Azurite } from '../support/azurite.js';
@@ -42,12 +44,21 @@ describe('fault suite', () => {
     world.inbox.length = 0;
   });
 
-  /** Event Grid: deliver, and redeliver on failure, a bounded number of times. */
-  async function deliverWithRedelivery(event: unknown, attempts = 8): Promise<number> {
+  let instance = 0;
+  /**
+   * Event Grid: deliver, and redeliver on failure, a bounded number of times. With `newInstance`
+   * each redelivery reaches a fresh instance (a new runtime: nothing of the failed one's memory).
+   */
+  async function deliverWithRedelivery(event: unknown, attempts = 8, newInstance = false): Promise<number> {
     let failures = 0;
     for (let i = 0; i < attempts; i++) {
       try {
-        await world.deliver(event);
+        if (newInstance && i > 0) {
+          // Any change of settings builds a new runtime; this one changes nothing else.
+          await world.withSettings({ GUARDRAIL_TEAMS_RETRY_DELAY_MS: String(100 + ++instance) }, () =>
+            world.deliver(event),
+          );
+        } else await world.deliver(event);
         return failures;
       } catch {
         failures += 1;
@@ -59,7 +70,7 @@ describe('fault suite', () => {
   async function scenario(
     name: string,
     setup: () => void | Promise<void>,
-    options: { afterwards?: () => Promise<void> } = {},
+    options: { afterwards?: () => Promise<void>; newInstance?: boolean } = {},
   ) {
     const vmName = `rvm${++vmCount}`;
     const vm = world.seedVm(vmName);
@@ -74,7 +85,7 @@ describe('fault suite', () => {
       )
       .pop()!;
     await setup();
-    const failures = await deliverWithRedelivery(event);
+    const failures = await deliverWithRedelivery(event, 8, options.newInstance);
     await options.afterwards?.();
     // The outbox timer, run later, sends what Teams did not take during the redeliveries.
     await outboxTimer({} as never, world.context('outboxTimer'));
@@ -183,6 +194,20 @@ describe('fault suite', () => {
       },
     );
   });
+
+  it('the instance dies right after ARM accepted the DELETE: a new one alerts the removal, once', async () => {
+    // Every poll of the delete fails, beyond the SDK's retries: the invocation ends like a crash.
+    const failures = await scenario(
+      'crash-after-delete',
+      arm({ kind: 'reset' }, { method: 'GET', path: '/operations/', times: 50 }),
+      { newInstance: true },
+    );
+    expect(failures).toBe(1);
+    const audit = await runtimeFromEnvironment().guardDeps(silentLogger).audit.recent(500);
+    expect(audit.some((r) => r.action === 'removed' && /earlier attempt/.test(r.detail ?? ''))).toBe(true);
+  });
+  it('the answer to the DELETE is lost: the retry finds the rule gone, one alert', () =>
+    scenario('lost-delete-answer', arm({ kind: 'lost-answer' }, { method: 'DELETE', times: 1 })));
 
   it('no log line of all the above holds the webhook URL, its signature, a token or a storage key', () => {
     const lines = [...world.logs.map((l) => l.message), ...consoleLines];

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMemoryOutbox } from '../../src/core/alertOutbox.js';
+import { createMemoryRemovalIntents } from '../../src/core/removalIntents.js';
 import { createMemoryAuditTrail } from '../../src/core/auditTrail.js';
 import { guardEvent, type GuardDeps } from '../../src/core/guardEvent.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -44,6 +45,7 @@ function countingDeps() {
     },
     teams: { send: async () => undefined },
     outbox: createMemoryOutbox(),
+    intents: createMemoryRemovalIntents(),
     audit: createMemoryAuditTrail(),
     log: silentLogger,
     now: () => new Date('2026-11-25T12:00:00Z'),
