@@ -289,6 +289,15 @@ export class ArmEmulator {
     return this.state.getNsg(id);
   }
 
+  /** Someone else changes a rule at this very moment (for races): properties merged, a new etag, no event. */
+  changeRule(nsgId: string, ruleName: string, properties: Record<string, unknown>): void {
+    const nsg = this.state.getNsg(nsgId);
+    const rule = nsg?.properties.securityRules.find((r) => r.name.toLowerCase() === ruleName.toLowerCase());
+    if (!nsg || !rule) throw new Error(`no rule ${ruleName} in ${nsgId}`);
+    Object.assign(rule.properties, properties);
+    this.state.touch(nsg);
+  }
+
   jitPolicyId(subscriptionId: string, resourceGroup: string, location: string, name = 'default'): string {
     return policyId(subscriptionId, resourceGroup, location, name);
   }

@@ -3,18 +3,29 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { FullOperationResponse } from '@azure/core-client';
 import type { GuardrailConfig } from '../config/settings.js';
 import { nsgResourceId, type NsgRef } from '../lib/events/nsgResourceId.js';
-import { parseNsgDocument, type NsgDocument } from '../lib/nsg/nsgDocument.js';
+import {
+  parseNsgDocument,
+  parseSecurityRuleDocument,
+  type NsgDocument,
+  type SecurityRuleDocument,
+} from '../lib/nsg/nsgDocument.js';
 import { statusOf, toArmCallError } from './armCallError.js';
 import { armClientOptions } from './armClientOptions.js';
 
-export type RuleDeletion = 'deleted' | 'already-gone';
+/** `changed`: ARM refused the DELETE because the rule is no longer the one judged (412 on If-Match). */
+export type RuleDeletion = 'deleted' | 'already-gone' | 'changed';
 
 /** The NSG reads and writes the guardrail makes, through `@azure/arm-network`. */
 export interface NsgGateway {
   /** The NSG as ARM returns it (rules and tags together), or undefined when it no longer exists. */
   getNsg(ref: NsgRef): Promise<NsgDocument | undefined>;
-  /** Deletes one security rule and waits for the long-running operation to finish. */
-  deleteRule(ref: NsgRef, ruleName: string): Promise<RuleDeletion>;
+  /** One security rule as ARM returns it, or undefined when it is gone. */
+  getRule(ref: NsgRef, ruleName: string): Promise<SecurityRuleDocument | undefined>;
+  /**
+   * Deletes one security rule and waits for the long-running operation to finish. With `etag`, the
+   * DELETE carries `If-Match`, so ARM refuses it (412: `changed`) if the rule changed since it was read.
+   */
+  deleteRule(ref: NsgRef, ruleName: string, etag?: string): Promise<RuleDeletion>;
   /** Every NSG of a subscription, a page (one ARM read) at a time. */
   listNsgPages(subscriptionId: string): AsyncIterable<NsgDocument[]>;
 }
@@ -47,7 +58,22 @@ export function createNsgGateway(config: GuardrailConfig, credential: TokenCrede
       return parseNsgDocument(JSON.parse(raw ?? 'null'));
     },
 
-    async deleteRule(ref, ruleName) {
+    async getRule(ref, ruleName) {
+      let raw: string | undefined;
+      try {
+        await clientFor(ref.subscriptionId).securityRules.get(ref.resourceGroup, ref.nsgName, ruleName, {
+          onResponse: (response: FullOperationResponse) => {
+            raw = response.bodyAsText ?? undefined;
+          },
+        });
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw toArmCallError('read security rule', `${nsgResourceId(ref)}/securityRules/${ruleName}`, error);
+      }
+      return parseSecurityRuleDocument(JSON.parse(raw ?? 'null'));
+    },
+
+    async deleteRule(ref, ruleName, etag) {
       const target = `${nsgResourceId(ref)}/securityRules/${ruleName}`;
       let status: number | undefined;
       try {
@@ -59,6 +85,8 @@ export function createNsgGateway(config: GuardrailConfig, credential: TokenCrede
             ...(config.arm.lroPollIntervalMs !== undefined
               ? { updateIntervalInMs: config.arm.lroPollIntervalMs }
               : {}),
+            // The SDK has no option for it; ARM's documented concurrency header, sent as such.
+            ...(etag !== undefined ? { requestOptions: { customHeaders: { 'If-Match': etag } } } : {}),
             onResponse: (response: FullOperationResponse) => {
               status ??= response.status;
             },
@@ -66,6 +94,7 @@ export function createNsgGateway(config: GuardrailConfig, credential: TokenCrede
         );
       } catch (error) {
         if (statusOf(error) === 404) return 'already-gone';
+        if (statusOf(error) === 412) return 'changed';
         throw toArmCallError('delete security rule', target, error);
       }
       // ARM answers 204 at once when the rule is not there (any more).

@@ -5,12 +5,12 @@ import type { JitPolicyGateway } from '../adapters/jitPolicyGateway.js';
 import type { NsgGateway } from '../adapters/nsgGateway.js';
 import type { TeamsSender } from '../adapters/teamsWebhook.js';
 import { toTeamsMessage } from '../lib/alerts/adaptiveCard.js';
-import type { GuardAlert, RuleFinding } from '../lib/alerts/guardAlert.js';
+import type { ActionTaken, GuardAlert, RuleFinding } from '../lib/alerts/guardAlert.js';
 import { buildNsgAlertCard } from '../lib/alerts/nsgAlertCard.js';
 import { nsgResourceId, type NsgRef } from '../lib/events/nsgResourceId.js';
 import type { Writer } from '../lib/events/writer.js';
 import { findJitRequest, singlePortsOf, type JitPolicyLike } from '../lib/jit/findJitRequest.js';
-import { evaluateNsg } from '../lib/nsg/evaluateNsg.js';
+import { evaluateNsg, judgeRuleNow } from '../lib/nsg/evaluateNsg.js';
 import { vmNameFromDescription } from '../lib/nsg/jitRuleName.js';
 import {
   destinationPortsOf,
@@ -131,9 +131,28 @@ export async function remediateNsg(
     failure: undefined,
     carriedOver: true,
   }));
-  const removals = [...carriedOver, ...(await removeRules(ref, toRemove, deps))];
+  const attempted = [...carriedOver, ...(await removeRules(ref, toRemove, nsg.tags, deps))];
+  // A rule that changed before its DELETE (narrowed, exempted) was kept: audited, not alerted.
+  const kept = attempted.filter((r) => r.action === 'kept');
+  if (kept.length > 0) {
+    await deps.audit.record(
+      kept.map((r) =>
+        auditRecord(ref, trigger, deps, {
+          rule: r.rule.name,
+          verdict: 'keep',
+          action: 'none',
+          outcome: 'done',
+          detail: `changed before removal (${r.keptBecause ?? 'no longer a wildcard JIT rule'})`,
+        }),
+      ),
+    );
+  }
+  const removals = attempted.filter((r): r is Removal & { action: ActionTaken } => r.action !== 'kept');
   const failures = removals.flatMap((r) => (r.failure ? [r.failure] : []));
-  const { policies, problem } = await readJitPolicies(ref.subscriptionId, deps);
+  const { policies, problem } =
+    removals.length > 0
+      ? await readJitPolicies(ref.subscriptionId, deps)
+      : { policies: [], problem: undefined };
   const findings = removals.map((r) => explain(r, policies));
   await deps.audit.record(
     findings.map((f, i) =>
@@ -178,6 +197,7 @@ export async function remediateNsg(
   // The alert is in the outbox: every intent it reports is done, and so is every superseded one.
   await deps.intents.settle([
     ...alertedRemovals.map((r) => findingKey(nsgId, r.rule)),
+    ...kept.map((r) => findingKey(nsgId, r.rule)),
     ...superseded.map((i) => i.key),
   ]);
   try {
@@ -201,20 +221,27 @@ function alertKey(nsgId: string, removals: readonly Removal[]): string {
 }
 
 interface Removal {
+  /** The rule as judged from the NSG read (what intents and alerts are keyed by). */
   readonly rule: SecurityRuleDocument;
-  readonly action: RuleFinding['action'];
+  readonly action: ActionTaken | 'kept';
   readonly failure: ArmCallError | undefined;
+  /** For `kept`: why the rule, read again right before its DELETE, no longer had to go. */
+  readonly keptBecause?: string;
   /** Removed by an earlier look whose intent was left open. */
   readonly carriedOver?: boolean;
 }
 
+/** How often a rule that changed under a DELETE (412) is read and judged again before giving up. */
+const MAX_JUDGEMENTS = 3;
+
 async function removeRules(
   ref: NsgRef,
   rules: readonly SecurityRuleDocument[],
+  nsgTags: NsgDocument['tags'],
   deps: RemediationDeps,
 ): Promise<Removal[]> {
   const removals: Removal[] = [];
-  // One at a time: deletes on the same NSG contend for its etag (409 AnotherOperationInProgress).
+  // One at a time: the network RP handles operations on one NSG one at a time.
   for (const rule of rules) {
     if (deps.mode === 'report') {
       deps.log.warn(`report mode: would remove ${rule.name} from ${nsgResourceId(ref)}`);
@@ -222,15 +249,7 @@ async function removeRules(
       continue;
     }
     try {
-      const result = await deps.nsgs.deleteRule(ref, rule.name);
-      deps.log.info(
-        `${result === 'deleted' ? 'removed' : 'already removed'}: ${rule.name} from ${nsgResourceId(ref)}`,
-      );
-      removals.push({
-        rule,
-        action: result === 'deleted' ? 'removed' : 'already-removed',
-        failure: undefined,
-      });
+      removals.push(await removeAsJudged(ref, rule, nsgTags, deps));
     } catch (error) {
       if (!(error instanceof ArmCallError)) throw error;
       deps.log.error(error.message);
@@ -238,6 +257,57 @@ async function removeRules(
     }
   }
   return removals;
+}
+
+/**
+ * Removes a rule only as it was judged: read it alone right before the DELETE and judge it again,
+ * then delete with its etag as If-Match, so a rule narrowed in between is kept. A 412 (it changed
+ * after that read) starts over, a bounded number of times.
+ */
+async function removeAsJudged(
+  ref: NsgRef,
+  judged: SecurityRuleDocument,
+  nsgTags: NsgDocument['tags'],
+  deps: RemediationDeps,
+): Promise<Removal> {
+  const where = `${judged.name} from ${nsgResourceId(ref)}`;
+  for (let judgement = 1; ; judgement++) {
+    const current = await deps.nsgs.getRule(ref, judged.name);
+    if (current === undefined) {
+      deps.log.info(`already removed: ${where}`);
+      return { rule: judged, action: 'already-removed', failure: undefined };
+    }
+    const verdict = judgeRuleNow(current, nsgTags, deps.now());
+    if (verdict.verdict === 'keep') {
+      deps.log.warn(`kept ${where}: it changed before removal (${verdict.reason})`);
+      return { rule: judged, action: 'kept', failure: undefined, keptBecause: verdict.reason };
+    }
+    const etag = typeof current.etag === 'string' ? current.etag : undefined;
+    const result = await deps.nsgs.deleteRule(ref, judged.name, etag);
+    if (result === 'deleted' || result === 'already-gone') {
+      deps.log.info(`${result === 'deleted' ? 'removed' : 'already removed'}: ${where}`);
+      return {
+        rule: judged,
+        action: result === 'deleted' ? 'removed' : 'already-removed',
+        failure: undefined,
+      };
+    }
+    deps.log.warn(
+      `${where} changed under the DELETE (412); reading it again (${judgement}/${MAX_JUDGEMENTS})`,
+    );
+    if (judgement >= MAX_JUDGEMENTS) {
+      throw new ArmCallError(
+        'delete security rule',
+        `${nsgResourceId(ref)}/securityRules/${judged.name}`,
+        'conflict',
+        412,
+        'PreconditionFailed',
+        {
+          cause: new Error(`the rule kept changing under the DELETE (${MAX_JUDGEMENTS} times)`),
+        },
+      );
+    }
+  }
 }
 
 async function readJitPolicies(
@@ -254,7 +324,10 @@ async function readJitPolicies(
   }
 }
 
-function explain(removal: Removal, policies: readonly JitPolicyLike[]): RuleFinding {
+function explain(
+  removal: Removal & { action: ActionTaken },
+  policies: readonly JitPolicyLike[],
+): RuleFinding {
   const { rule } = removal;
   const vmName = vmNameFromDescription(rule.properties?.description);
   const ports = destinationPortsOf(rule);

@@ -87,7 +87,7 @@ describe('guard end to end', () => {
     expect(removal!.rule).toMatch(/^MicrosoftDefenderForCloud-JITRule-/);
   });
 
-  it('counts ARM calls: remediation = 1 NSG read + 1 delete + LRO polls + 1 JIT policy read', async () => {
+  it('counts ARM calls: remediation = 1 NSG read + 1 rule re-read + 1 delete + LRO polls + 1 JIT policy read', async () => {
     const vm = await jitVm();
     await barbara.request(vm.vmId, 22, '*');
     world.arm.clearRequestLog();
@@ -96,11 +96,12 @@ describe('guard end to end', () => {
     expect(
       calls.filter((c) => c.method === 'GET' && /networkSecurityGroups\/[^/]+$/.test(c.path)),
     ).toHaveLength(1);
+    expect(calls.filter((c) => c.method === 'GET' && /securityRules\/[^/]+$/.test(c.path))).toHaveLength(1);
     expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(1);
     expect(calls.filter((c) => /jitNetworkAccessPolicies/.test(c.path))).toHaveLength(1);
     const polls = calls.filter((c) => /\/operations\//.test(c.path));
     expect(polls.length).toBeGreaterThanOrEqual(1);
-    expect(calls).toHaveLength(3 + polls.length);
+    expect(calls).toHaveLength(4 + polls.length);
   });
 
   it('makes exactly one ARM read for a benign NSG write, and none for an irrelevant event', async () => {

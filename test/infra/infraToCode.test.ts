@@ -415,6 +415,7 @@ describe('infra holds to code: the guardrail role covers every ARM call the code
       'Microsoft.Network/locations/operations/read',
       'Microsoft.Network/networkSecurityGroups/read',
       'Microsoft.Network/networkSecurityGroups/securityRules/delete',
+      'Microsoft.Network/networkSecurityGroups/securityRules/read',
       'Microsoft.Security/locations/jitNetworkAccessPolicies/read',
     ]);
   });

@@ -28,6 +28,10 @@ function countingDeps() {
         calls.count += 1;
         return parseNsgDocument(nsg([]));
       },
+      getRule: async () => {
+        calls.count += 1;
+        return undefined;
+      },
       deleteRule: async () => {
         calls.count += 1;
         return 'deleted';

@@ -44,3 +44,12 @@ function judgeRule(rule: SecurityRuleDocument, exemption: Exemption): RuleVerdic
   if (exemption.status === 'active') return keep('exempt');
   return { name: rule.name, verdict: 'remove', reason: 'wildcard-source' };
 }
+
+/** The verdict on one rule as read now, under the NSG's exemption tags: for a re-check right before a DELETE. */
+export function judgeRuleNow(
+  rule: SecurityRuleDocument,
+  nsgTags: NsgDocument['tags'],
+  now: Date,
+): RuleVerdict {
+  return judgeRule(rule, readExemption(nsgTags, now));
+}

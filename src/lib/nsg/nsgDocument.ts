@@ -4,6 +4,7 @@ import { z } from 'zod';
 const securityRuleSchema = z.looseObject({
   name: z.string({ error: 'every security rule needs a string name' }),
   id: z.string().optional(),
+  etag: z.string().optional(),
   properties: z
     .looseObject({
       description: z.string().optional(),
@@ -54,6 +55,17 @@ export function parseNsgDocument(value: unknown): NsgDocument {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
     throw new NotAnNsgError(`not an NSG: ${issue?.message ?? 'unexpected shape'}${where}`);
+  }
+  return parsed.data;
+}
+
+/** Validates that a value is one security rule as ARM returns it from GET. */
+export function parseSecurityRuleDocument(value: unknown): SecurityRuleDocument {
+  const parsed = securityRuleSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+    throw new NotAnNsgError(`not a security rule: ${issue?.message ?? 'unexpected shape'}${where}`);
   }
   return parsed.data;
 }
