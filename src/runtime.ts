@@ -2,12 +2,12 @@ import { createArmCredential } from './adapters/armCredential.js';
 import { createJitPolicyGateway } from './adapters/jitPolicyGateway.js';
 import { createNsgGateway } from './adapters/nsgGateway.js';
 import { createRoleGateway } from './adapters/roleGateway.js';
-import { createTeamsSender, type TeamsSender } from './adapters/teamsWebhook.js';
+import { createTeamsSender, longestSendMs, type TeamsSender } from './adapters/teamsWebhook.js';
 import { loadConfig, SETTING_NAMES, type GuardrailConfig } from './config/settings.js';
 import { createMemoryOutbox } from './core/alertOutbox.js';
 import { createMemoryAuditTrail } from './core/auditTrail.js';
 import { createTableAuditTrail } from './adapters/tableAuditTrail.js';
-import { createTableOutbox } from './adapters/tableOutbox.js';
+import { createTableOutbox, DEFAULT_LEASE_MS } from './adapters/tableOutbox.js';
 import { createTableRemovalIntents } from './adapters/tableRemovalIntents.js';
 import { createMemoryRemovalIntents } from './core/removalIntents.js';
 import { lazyTable } from './adapters/tableStorage.js';
@@ -56,7 +56,10 @@ export function createRuntime(config: GuardrailConfig): Runtime {
   const outbox =
     config.storage === undefined
       ? createMemoryOutbox()
-      : createTableOutbox(lazyTable(config.storage, config.tables.outbox, credential), () => consoleLog);
+      : createTableOutbox(lazyTable(config.storage, config.tables.outbox, credential), () => consoleLog, {
+          // A claim outlives the longest send twice over, so no sender is taken over mid-send.
+          leaseMs: Math.max(DEFAULT_LEASE_MS, 2 * longestSendMs(config.teams)),
+        });
   // Intents share the outbox's table: written just before a DELETE, settled once its alert is queued.
   const intents =
     config.storage === undefined

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditRecord, AuditTrail } from '../core/auditTrail.js';
 import type { Logger } from '../core/logger.js';
-import type { LazyTable } from './tableStorage.js';
+import { storageStatus, type LazyTable } from './tableStorage.js';
 
 const MAX_TIME = 9_999_999_999_999;
 
@@ -27,6 +27,13 @@ export function createTableAuditTrail(table: LazyTable, log: () => Logger): Audi
               ...flatten(record),
             });
           } catch (error) {
+            if ([400, 413].includes(storageStatus(error) ?? 0)) {
+              // Refused for good: retrying would block every later record behind it.
+              log().error(
+                `audit trail: Table Storage refuses a record (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); it is logged here instead: ${JSON.stringify(record)}`,
+              );
+              continue;
+            }
             pending.push(...batch.slice(index));
             throw error;
           }
@@ -58,9 +65,16 @@ function rowKey(record: AuditRecord, index: number): string {
   return `${inverted}-${String(index).padStart(4, '0')}-${randomBytes(4).toString('hex')}`;
 }
 
+/** Table Storage holds 32 K characters in a string property; longer text is cut with a mark. */
+const MAX_TEXT = 30_000;
+
 function flatten(record: AuditRecord): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(record)) if (value !== undefined) out[key] = String(value);
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined || value === null) continue;
+    const text = String(value);
+    out[key] = text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}… (${text.length} characters)` : text;
+  }
   return out;
 }
 

@@ -1,47 +1,95 @@
 import { createHash } from 'node:crypto';
 import type { TableEntityResult } from '@azure/data-tables';
-import { retryDelayMs, type AlertOutbox, type OutboxEntry } from '../core/alertOutbox.js';
+import { retryDelayMs, type AlertOutbox, type ClaimedEntry, type OutboxEntry } from '../core/alertOutbox.js';
 import type { Logger } from '../core/logger.js';
 import type { TeamsMessage } from '../lib/alerts/adaptiveCard.js';
 import { storageStatus, type LazyTable } from './tableStorage.js';
 
 const PARTITION = 'alert';
-/** A claim older than this is a sender that died; the resend timer takes the alert over. */
-const STALE_CLAIM_MS = 5 * 60_000;
+/** Table Storage holds 32 K characters in a string property: a message is kept in chunks below that. */
+const CHUNK = 30_000;
+/** Chunks a row may carry (a row holds 1 MiB in all); a larger message is held in memory only. */
+const MAX_CHUNKS = 30;
+/** The default lease; the runtime passes one longer than the longest send Teams settings allow. */
+export const DEFAULT_LEASE_MS = 10 * 60_000;
 
 interface OutboxRow {
   partitionKey: string;
   rowKey: string;
+  /** The alert's key, cut short: for people reading the table (the row key is its hash). */
   key: string;
   eventId: string;
-  message: string;
   state: 'unsent' | 'claimed' | 'sent';
   attempts: number;
   nextAttemptAt: string;
-  claimedAt: string;
   createdAt: string;
   sentAt: string;
+  /** The Teams message as JSON, in `message`, `message1`, `message2` … */
+  [chunk: `message${string}`]: string;
 }
 
 const rowKeyOf = (key: string) => createHash('sha256').update(key).digest('hex');
 
+function messageChunks(message: TeamsMessage): Record<string, string> {
+  const json = JSON.stringify(message);
+  const chunks: Record<string, string> = {};
+  for (let i = 0; i * CHUNK < json.length || i === 0; i++) {
+    chunks[i === 0 ? 'message' : `message${i}`] = json.slice(i * CHUNK, (i + 1) * CHUNK);
+  }
+  return chunks;
+}
+
+function messageOf(row: Record<string, unknown>): TeamsMessage {
+  let json = String(row.message ?? '');
+  for (let i = 1; typeof row[`message${i}`] === 'string'; i++) json += row[`message${i}`] as string;
+  return JSON.parse(json) as TeamsMessage;
+}
+
+/** A claim names the row and the ETag the claiming write left; any later write by another sender changes it. */
+const claimOf = (rowKey: string, etag: string) => `${rowKey} ${etag}`;
+const parseClaim = (claim: string) => {
+  const at = claim.indexOf(' ');
+  return { rowKey: claim.slice(0, at), etag: claim.slice(at + 1) };
+};
+
+/** 400 (PropertyValueTooLarge, InvalidInput …) and 413 will fail the same way however often they are tried. */
+const isPermanent = (error: unknown) => [400, 413].includes(storageStatus(error) ?? 0);
+
 /**
  * The alert outbox on Azure Table Storage: an alert is a row written before it is sent (a second
  * write of the same key is refused by the table itself), claimed with an ETag check so two
- * instances never send it both, and marked sent after. When the table cannot be reached, alerts wait
- * in memory and are written as soon as it answers again: storage trouble never holds an alert back.
+ * instances never send it both, and marked sent or given back only under that same claim. A claim
+ * is taken over when this instance has seen it unchanged for longer than the lease — measured on
+ * this instance's own clock, so clock skew between instances cannot shorten it. When the table
+ * cannot be reached, alerts wait in memory and are written as soon as it answers again; one the
+ * table refuses for good stays in memory (and is logged) without holding the others back.
  */
 export function createTableOutbox(
   table: LazyTable,
   log: () => Logger,
-  clock: () => Date = () => new Date(),
+  options: { clock?: () => Date; leaseMs?: number } = {},
 ): AlertOutbox {
-  const spilled = new Map<string, OutboxEntry & { state: 'unsent' | 'claimed' | 'sent' }>();
+  const clock = options.clock ?? (() => new Date());
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  type Spilled = OutboxEntry & { state: 'unsent' | 'claimed' | 'sent'; claim: string; memoryOnly: boolean };
+  const spilled = new Map<string, Spilled>();
+  /** Claims of other senders this instance has seen, by row: the ETag and since when (this clock). */
+  const observed = new Map<string, { etag: string; since: number }>();
+  let spillClaims = 0;
 
   const flushSpill = async () => {
     for (const [key, entry] of spilled) {
-      if (entry.state !== 'unsent') continue;
-      await write(entry);
+      if (entry.state !== 'unsent' || entry.memoryOnly) continue;
+      try {
+        await write(entry);
+      } catch (error) {
+        if (!isPermanent(error)) throw error;
+        entry.memoryOnly = true;
+        log().error(
+          `alert outbox: Table Storage refuses alert ${key.slice(0, 200)} of ${entry.eventId} (${firstLine(error)}); it is held in memory on this instance only`,
+        );
+        continue;
+      }
       spilled.delete(key);
     }
   };
@@ -49,19 +97,24 @@ export function createTableOutbox(
   const write = async (entry: OutboxEntry) => {
     const client = await table.client();
     const now = clock().toISOString();
-    const row: OutboxRow = {
+    const chunks = messageChunks(entry.message);
+    if (Object.keys(chunks).length > MAX_CHUNKS) {
+      throw Object.assign(new Error(`message of ${JSON.stringify(entry.message).length} characters`), {
+        statusCode: 413,
+      });
+    }
+    const row = {
       partitionKey: PARTITION,
       rowKey: rowKeyOf(entry.key),
-      key: entry.key,
-      eventId: entry.eventId,
-      message: JSON.stringify(entry.message),
+      key: entry.key.slice(0, 512),
+      eventId: entry.eventId.slice(0, 1024),
       state: 'unsent',
       attempts: 0,
       nextAttemptAt: now,
-      claimedAt: '',
       createdAt: now,
       sentAt: '',
-    };
+      ...chunks,
+    } satisfies Omit<OutboxRow, `message${string}`> & Record<string, unknown>;
     try {
       await client.createEntity(row);
     } catch (error) {
@@ -69,23 +122,25 @@ export function createTableOutbox(
     }
   };
 
-  const claim = async (filter: (row: TableEntityResult<OutboxRow>) => boolean): Promise<OutboxEntry[]> => {
+  const claim = async (filter: (row: TableEntityResult<OutboxRow>) => boolean): Promise<ClaimedEntry[]> => {
     const client = await table.client();
-    const claimed: OutboxEntry[] = [];
+    const claimed: ClaimedEntry[] = [];
     for await (const row of client.listEntities<OutboxRow>({
       queryOptions: { filter: `PartitionKey eq '${PARTITION}' and state ne 'sent'` },
     })) {
       if (!filter(row)) continue;
       try {
-        await client.updateEntity(
-          { partitionKey: PARTITION, rowKey: row.rowKey, state: 'claimed', claimedAt: clock().toISOString() },
+        const written = await client.updateEntity(
+          { partitionKey: PARTITION, rowKey: row.rowKey, state: 'claimed' },
           'Merge',
           { etag: row.etag },
         );
+        observed.delete(row.rowKey);
         claimed.push({
-          key: row.key,
+          key: row.rowKey,
           eventId: row.eventId,
-          message: JSON.parse(row.message) as TeamsMessage,
+          message: messageOf(row as unknown as Record<string, unknown>),
+          claim: claimOf(row.rowKey, written.etag ?? ''),
         });
       } catch (error) {
         if (storageStatus(error) !== 412) throw error; // 412: another sender claimed it first
@@ -94,9 +149,30 @@ export function createTableOutbox(
     return claimed;
   };
 
-  const update = async (key: string, change: Partial<OutboxRow>) => {
+  /** True once this instance has seen the same claim for longer than the lease. */
+  const claimExpired = (row: TableEntityResult<OutboxRow>, now: number) => {
+    const seen = observed.get(row.rowKey);
+    if (seen === undefined || seen.etag !== row.etag) {
+      observed.set(row.rowKey, { etag: row.etag, since: now });
+      return false;
+    }
+    return now - seen.since >= leaseMs;
+  };
+
+  /** Changes a claimed row only if the claim still holds; false when another sender took it over. */
+  const underClaim = async (entry: ClaimedEntry, change: Partial<OutboxRow>): Promise<boolean> => {
+    const { rowKey, etag } = parseClaim(entry.claim);
     const client = await table.client();
-    await client.updateEntity({ partitionKey: PARTITION, rowKey: rowKeyOf(key), ...change }, 'Merge');
+    try {
+      await client.updateEntity({ partitionKey: PARTITION, rowKey, ...change }, 'Merge', { etag });
+      return true;
+    } catch (error) {
+      if (storageStatus(error) !== 412) throw error;
+      log().warn(
+        `alert outbox: alert ${entry.key} of ${entry.eventId} was taken over by another sender; left to it`,
+      );
+      return false;
+    }
   };
 
   /** Runs a table step; while the table is unreachable, the in-memory spill carries on. */
@@ -107,20 +183,41 @@ export function createTableOutbox(
     } catch (error) {
       table.invalidate();
       log().error(
-        `alert outbox: ${what} failed on Table Storage (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); holding alerts in memory until it answers`,
+        `alert outbox: ${what} failed on Table Storage (${firstLine(error)}); holding alerts in memory until it answers`,
       );
       return fallback();
     }
   };
 
+  const claimSpilled = (filter: (entry: Spilled) => boolean): ClaimedEntry[] =>
+    [...spilled.values()]
+      .filter((e) => e.state === 'unsent' && filter(e))
+      .map((entry) => {
+        entry.state = 'claimed';
+        entry.claim = `spill:${++spillClaims}`;
+        return { key: entry.key, eventId: entry.eventId, message: entry.message, claim: entry.claim };
+      });
+
   return {
     async enqueue(entry) {
+      const hold = (memoryOnly: boolean) => {
+        if (!spilled.has(entry.key))
+          spilled.set(entry.key, { ...entry, state: 'unsent', claim: '', memoryOnly });
+      };
       await orSpill(
         'write',
-        () => write(entry),
-        () => {
-          if (!spilled.has(entry.key)) spilled.set(entry.key, { ...entry, state: 'unsent' });
+        async () => {
+          try {
+            await write(entry);
+          } catch (error) {
+            if (!isPermanent(error)) throw error;
+            log().error(
+              `alert outbox: Table Storage refuses alert ${entry.key.slice(0, 200)} of ${entry.eventId} (${firstLine(error)}); it is held in memory on this instance only`,
+            );
+            hold(true);
+          }
         },
+        () => hold(false),
       );
     },
     async claimUnsent(eventId) {
@@ -129,57 +226,68 @@ export function createTableOutbox(
         () => claim((row) => row.eventId === eventId && row.state === 'unsent'),
         () => [],
       );
-      const fromSpill = [...spilled.values()].filter((e) => e.eventId === eventId && e.state === 'unsent');
-      for (const entry of fromSpill) entry.state = 'claimed';
-      return [...fromTable, ...fromSpill];
+      return [...fromTable, ...claimSpilled((e) => e.eventId === eventId)];
     },
     async claimDue(now) {
-      const stale = now.getTime() - STALE_CLAIM_MS;
+      const at = now.getTime();
       const fromTable = await orSpill(
         'claim',
         () =>
           claim(
             (row) =>
-              (row.state === 'unsent' && Date.parse(row.nextAttemptAt) <= now.getTime()) ||
-              (row.state === 'claimed' && Date.parse(row.claimedAt) <= stale),
+              (row.state === 'unsent' && Date.parse(row.nextAttemptAt) <= at) ||
+              (row.state === 'claimed' && claimExpired(row, at)),
           ),
         () => [],
       );
-      const fromSpill = [...spilled.values()].filter((e) => e.state === 'unsent');
-      for (const entry of fromSpill) entry.state = 'claimed';
-      return [...fromTable, ...fromSpill];
+      return [...fromTable, ...claimSpilled(() => true)];
     },
-    async markSent(key) {
-      const spill = spilled.get(key);
+    async markSent(entry) {
+      const spill = spilled.get(entry.key);
       if (spill) {
+        if (spill.claim !== entry.claim) return;
         spill.state = 'sent';
+        if (spill.memoryOnly) return void spilled.delete(entry.key);
         // Write it through as sent, so the table knows once it answers again.
         return orSpill(
           'mark sent',
           async () => {
             await write(spill);
-            await update(key, { state: 'sent', sentAt: clock().toISOString() });
-            spilled.delete(key);
+            const client = await table.client();
+            await client.updateEntity(
+              {
+                partitionKey: PARTITION,
+                rowKey: rowKeyOf(spill.key),
+                state: 'sent',
+                sentAt: clock().toISOString(),
+              },
+              'Merge',
+            );
+            spilled.delete(entry.key);
           },
           () => undefined,
         );
       }
-      await update(key, { state: 'sent', sentAt: clock().toISOString() });
+      await underClaim(entry, { state: 'sent', sentAt: clock().toISOString() });
     },
-    async release(key) {
-      const spill = spilled.get(key);
+    async release(entry) {
+      const spill = spilled.get(entry.key);
       if (spill) {
-        spill.state = 'unsent';
+        if (spill.claim === entry.claim) spill.state = 'unsent';
         return;
       }
       const client = await table.client();
-      const row = await client.getEntity<OutboxRow>(PARTITION, rowKeyOf(key));
+      const row = await client.getEntity<OutboxRow>(PARTITION, parseClaim(entry.claim).rowKey);
       const attempts = Number(row.attempts ?? 0) + 1;
-      await update(key, {
+      await underClaim(entry, {
         state: 'unsent',
         attempts,
         nextAttemptAt: new Date(clock().getTime() + retryDelayMs(attempts)).toISOString(),
       });
     },
   };
+}
+
+function firstLine(error: unknown): string {
+  return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
 }

@@ -17,6 +17,15 @@ export interface TeamsSenderOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** The longest one `send` can take: every attempt timing out, the longest wait between them. */
+export function longestSendMs(
+  options: Pick<TeamsSenderOptions, 'maxAttempts' | 'timeoutMs' | 'maxRetryAfterMs'>,
+): number {
+  return (
+    options.maxAttempts * options.timeoutMs + (options.maxAttempts - 1) * (options.maxRetryAfterMs ?? 60_000)
+  );
+}
+
 /** Teams could not be reached or refused the alert; the message never contains the webhook URL. */
 export class TeamsDeliveryError extends Error {
   constructor(

@@ -8,21 +8,28 @@ export interface OutboxEntry {
   readonly message: TeamsMessage;
 }
 
+/** An entry a sender holds. `claim` fences every later change: once another sender took it over, it no longer counts. */
+export interface ClaimedEntry extends OutboxEntry {
+  readonly claim: string;
+}
+
 /**
  * Alerts are written here before they are sent and marked sent after, so a redelivered event sends
  * what an earlier attempt could not, and never sends the same alert twice — not even when two
- * invocations look at the same entry at once (an entry being sent is claimed).
+ * invocations look at the same entry at once (an entry being sent is claimed, and only its current
+ * claim may mark it sent or give it back).
  */
 export interface AlertOutbox {
   /** Adds an alert unless one with this key was already added (sent or not). */
   enqueue(entry: OutboxEntry): Promise<void>;
   /** Unsent, unclaimed alerts of this group, now claimed by the caller. */
-  claimUnsent(eventId: string): Promise<OutboxEntry[]>;
-  markSent(key: string): Promise<void>;
+  claimUnsent(eventId: string): Promise<ClaimedEntry[]>;
+  /** Marks a claimed alert sent; a claim another sender has taken over changes nothing. */
+  markSent(entry: ClaimedEntry): Promise<void>;
   /** Gives a claimed alert back (its send failed); the resend timer tries it after a growing wait. */
-  release(key: string): Promise<void>;
+  release(entry: ClaimedEntry): Promise<void>;
   /** Every unsent alert that is due (and claims left by a crashed sender), now claimed: for the resend timer. */
-  claimDue(now: Date): Promise<OutboxEntry[]>;
+  claimDue(now: Date): Promise<ClaimedEntry[]>;
 }
 
 /**
@@ -30,44 +37,55 @@ export interface AlertOutbox {
  * for a bounded number of alerts (oldest sent ones evicted first).
  */
 export function createMemoryOutbox(capacity = 10_000): AlertOutbox {
-  const entries = new Map<
-    string,
-    OutboxEntry & { state: 'unsent' | 'claimed' | 'sent'; retryAt: number; attempts: number }
-  >();
+  type Held = OutboxEntry & {
+    state: 'unsent' | 'claimed' | 'sent';
+    retryAt: number;
+    attempts: number;
+    claim: string;
+  };
+  const entries = new Map<string, Held>();
+  let claims = 0;
   const evict = () => {
     for (const [key, entry] of entries) {
       if (entries.size <= capacity) return;
       if (entry.state === 'sent') entries.delete(key);
     }
   };
-  const setState = (key: string, state: 'unsent' | 'sent') => {
-    const entry = entries.get(key);
-    if (entry !== undefined) entry.state = state;
+  const claimAll = (held: Held[]): ClaimedEntry[] =>
+    held.map((entry) => {
+      entry.state = 'claimed';
+      entry.claim = String(++claims);
+      return { key: entry.key, eventId: entry.eventId, message: entry.message, claim: entry.claim };
+    });
+  /** The entry, if this claim still holds it. */
+  const held = (claimed: ClaimedEntry) => {
+    const entry = entries.get(claimed.key);
+    return entry?.state === 'claimed' && entry.claim === claimed.claim ? entry : undefined;
   };
   return {
     async enqueue(entry) {
       if (entries.has(entry.key)) return;
-      entries.set(entry.key, { ...entry, state: 'unsent', retryAt: 0, attempts: 0 });
+      entries.set(entry.key, { ...entry, state: 'unsent', retryAt: 0, attempts: 0, claim: '' });
       evict();
     },
     async claimUnsent(eventId) {
-      const claimed = [...entries.values()].filter((e) => e.state === 'unsent' && e.eventId === eventId);
-      for (const entry of claimed) entry.state = 'claimed';
-      return claimed;
+      return claimAll([...entries.values()].filter((e) => e.state === 'unsent' && e.eventId === eventId));
     },
-    markSent: async (key) => setState(key, 'sent'),
-    release: async (key) => {
-      setState(key, 'unsent');
-      const entry = entries.get(key);
-      if (entry) {
-        entry.attempts += 1;
-        entry.retryAt = Date.now() + retryDelayMs(entry.attempts);
-      }
+    async markSent(claimed) {
+      const entry = held(claimed);
+      if (entry) entry.state = 'sent';
+    },
+    async release(claimed) {
+      const entry = held(claimed);
+      if (!entry) return;
+      entry.state = 'unsent';
+      entry.attempts += 1;
+      entry.retryAt = Date.now() + retryDelayMs(entry.attempts);
     },
     async claimDue(now) {
-      const due = [...entries.values()].filter((e) => e.state === 'unsent' && e.retryAt <= now.getTime());
-      for (const entry of due) entry.state = 'claimed';
-      return due;
+      return claimAll(
+        [...entries.values()].filter((e) => e.state === 'unsent' && e.retryAt <= now.getTime()),
+      );
     },
   };
 }
@@ -91,12 +109,13 @@ export async function resendDueAlerts(
   for (const entry of await outbox.claimDue(now)) {
     try {
       await teams.send(entry.message);
-      await outbox.markSent(entry.key);
-      sent += 1;
     } catch {
-      await outbox.release(entry.key);
+      await outbox.release(entry);
       failed += 1;
+      continue;
     }
+    await outbox.markSent(entry);
+    sent += 1;
   }
   return { sent, failed };
 }
@@ -112,10 +131,10 @@ export async function sendPendingAlerts(
     try {
       await teams.send(entry.message);
     } catch (error) {
-      for (const unsent of claimed.slice(index)) await outbox.release(unsent.key);
+      for (const unsent of claimed.slice(index)) await outbox.release(unsent);
       throw error;
     }
-    await outbox.markSent(entry.key);
+    await outbox.markSent(entry);
   }
   return claimed.length;
 }

@@ -100,6 +100,74 @@ describe('Table Storage (a real Azurite, started here)', () => {
     expect(errors[0]).toMatch(/removal intents: record failed on Table Storage/);
   }, 30_000);
 
+  it('outbox: another instance takes a claim over only after the lease on its own clock (skew cannot shorten it), and the old claim then changes nothing', async () => {
+    const table = `Lease${Date.now()}`;
+    const warnings: string[] = [];
+    const log = () => ({ ...quiet, warn: (m: string) => warnings.push(m) });
+    const start = Date.parse('2026-12-02T10:00:00Z');
+    const a = createTableOutbox(lazyTable(target(), table, noCredential), log, { leaseMs: 60_000 });
+    const b = createTableOutbox(lazyTable(target(), table, noCredential), log, { leaseMs: 60_000 });
+    await a.enqueue({ key: 'k', eventId: 'e', message: message('one') });
+    const [heldByA] = await a.claimUnsent('e');
+    expect(heldByA).toBeDefined();
+    // B's clock runs an hour ahead of A's: the claim still has to sit unchanged for the lease, as B sees it.
+    const skewed = start + 3_600_000;
+    expect(await b.claimDue(new Date(skewed))).toEqual([]);
+    expect(await b.claimDue(new Date(skewed + 59_000))).toEqual([]);
+    const [heldByB] = await b.claimDue(new Date(skewed + 61_000));
+    expect(heldByB?.message).toEqual(message('one'));
+    // A wakes up: its send failed, it gives the alert back — but the claim is B's now.
+    await a.release(heldByA!);
+    await a.markSent(heldByA!);
+    expect(warnings.filter((w) => /taken over by another sender/.test(w))).toHaveLength(2);
+    await b.markSent(heldByB!);
+    expect(await a.claimDue(new Date(skewed + 10 * 3_600_000))).toEqual([]);
+    expect(await b.claimDue(new Date(skewed + 10 * 3_600_000))).toEqual([]);
+  });
+
+  it('outbox: a claim that keeps changing (a live sender) is never taken over', async () => {
+    const table = `Live${Date.now()}`;
+    const a = createTableOutbox(lazyTable(target(), table, noCredential), () => quiet, { leaseMs: 60_000 });
+    const b = createTableOutbox(lazyTable(target(), table, noCredential), () => quiet, { leaseMs: 60_000 });
+    await a.enqueue({ key: 'k', eventId: 'e', message: message('one') });
+    const [first] = await a.claimUnsent('e');
+    expect(await b.claimDue(new Date(0))).toEqual([]);
+    await a.release(first!); // A gives it back and claims it again: a new claim
+    const [again] = await a.claimDue(new Date(Date.now() + 3_600_000));
+    expect(again).toBeDefined();
+    expect(await b.claimDue(new Date(61_000))).toEqual([]); // B has not seen this claim for a lease yet
+  });
+
+  it('outbox: an alert longer than a table property is stored in chunks and read back whole', async () => {
+    const table = `Big${Date.now()}`;
+    const big = message('x'.repeat(100_000));
+    await createTableOutbox(lazyTable(target(), table, noCredential), () => quiet).enqueue({
+      key: 'big',
+      eventId: 'e',
+      message: big,
+    });
+    const reader = createTableOutbox(lazyTable(target(), table, noCredential), () => quiet);
+    const [claimed] = await reader.claimUnsent('e');
+    expect(claimed?.message).toEqual(big);
+  });
+
+  it('outbox: an alert the table refuses for good stays in memory and holds nothing back', async () => {
+    const table = `Refused${Date.now()}`;
+    const errors: string[] = [];
+    const outbox = createTableOutbox(lazyTable(target(), table, noCredential), () => ({
+      ...quiet,
+      error: (m: string) => errors.push(m),
+    }));
+    await outbox.enqueue({ key: 'huge', eventId: 'e', message: message('y'.repeat(1_000_000)) });
+    await outbox.enqueue({ key: 'next', eventId: 'e2', message: message('next') });
+    expect(errors.some((e) => /refuses alert huge of e/.test(e))).toBe(true);
+    const other = createTableOutbox(lazyTable(target(), table, noCredential), () => quiet);
+    expect((await other.claimUnsent('e2')).map((c) => c.message)).toEqual([message('next')]);
+    const sent: unknown[] = [];
+    expect(await sendPendingAlerts('e', outbox, { send: async (m) => void sent.push(m) })).toBe(1);
+    expect(sent).toHaveLength(1);
+  });
+
   it('outbox: an alert is stored once, claimed by one sender only, and marked sent', async () => {
     const table = `Outbox${Date.now()}`;
     const a = createTableOutbox(lazyTable(target(), table, noCredential), () => quiet);
