@@ -2,6 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { silentLogger } from '../../src/core/logger.js';
 import { outboxTimer } from '../../src/functions/outboxTimer.js';
 import { runtimeFromEnvironment } from '../../src/runtime.js';
+import type { TokenCredential } from '@azure/core-auth';
+import { createTableOutbox } from '../../src/adapters/tableOutbox.js';
+import { lazyTable } from '../../src/adapters/tableStorage.js';
+import { teamsMessage } from '../support/teamsMessage.js';
 import type { Fault } from '../../sandbox/emulator/index.js';
 import type { SinkAnswer } from '../../sandbox/teamsSink.js';
 import { Azurite } from '../support/azurite.js';
@@ -69,7 +73,7 @@ describe('fault suite', () => {
 
   async function scenario(
     name: string,
-    setup: () => void | Promise<void>,
+    setup: (vm: { nsgId: string; ruleName: string }) => void | Promise<void>,
     options: { afterwards?: () => Promise<void>; newInstance?: boolean } = {},
   ) {
     const vmName = `rvm${++vmCount}`;
@@ -84,7 +88,10 @@ describe('fault suite', () => {
         (e.data as { operationName: string }).operationName.endsWith('networkSecurityGroups/write'),
       )
       .pop()!;
-    await setup();
+    const ruleName = world.arm
+      .getNsg(vm.nsgId)!
+      .properties.securityRules.find((r) => r.properties.access === 'Allow')!.name;
+    await setup({ nsgId: vm.nsgId, ruleName });
     const failures = await deliverWithRedelivery(event, 8, options.newInstance);
     await options.afterwards?.();
     // The outbox timer, run later, sends what Teams did not take during the redeliveries.
@@ -208,6 +215,62 @@ describe('fault suite', () => {
   });
   it('the answer to the DELETE is lost: the retry finds the rule gone, one alert', () =>
     scenario('lost-delete-answer', arm({ kind: 'lost-answer' }, { method: 'DELETE', times: 1 })));
+
+  it('read/delete race: the rule changes under the DELETE and is judged again (still a wildcard)', () =>
+    scenario('read-delete-race', ({ nsgId, ruleName }) =>
+      world.arm.injectFault(
+        {
+          kind: 'before',
+          run: () => world.arm.changeRule(nsgId, ruleName, { sourceAddressPrefix: 'Internet' }),
+        },
+        { method: 'DELETE', times: 1 },
+      ),
+    ));
+  it('contention: 429 RetryableErrorDueToAnotherOperation with Retry-After on the DELETE', () =>
+    scenario(
+      'contention-429',
+      arm(
+        { kind: 'status', status: 429, code: 'RetryableErrorDueToAnotherOperation', retryAfter: 1 },
+        { method: 'DELETE', times: 2 },
+      ),
+    ));
+  it('outbox takeover: a sender dies holding an alert; another instance sends it once, after the lease', async () => {
+    const text = 'fault outbox-takeover';
+    // Instance A writes the alert and claims it, then dies before sending.
+    const a = createTableOutbox(
+      lazyTable(
+        { kind: 'connection-string', value: azurite.connectionString },
+        'GuardrailOutbox',
+        {} as TokenCredential,
+      ),
+      () => silentLogger,
+    );
+    await a.enqueue({ key: text, eventId: 'takeover', message: teamsMessage(text) });
+    const [heldByA] = await a.claimUnsent('takeover');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // B's outbox timer runs every minute; its clock is an hour ahead of A's.
+      const t0 = Date.now() + 3_600_000;
+      for (const minutes of [0, 1, 5, 9, 11, 12, 30]) {
+        vi.setSystemTime(t0 + minutes * 60_000);
+        await outboxTimer({} as never, world.context('outboxTimer'));
+      }
+      await a.release(heldByA!); // A comes back: its claim is void
+      vi.setSystemTime(t0 + 5 * 3_600_000);
+      await outboxTimer({} as never, world.context('outboxTimer'));
+    } finally {
+      vi.useRealTimers();
+    }
+    const cards = world.teams.cards.filter((c) => JSON.stringify(c.body).includes(text)).length;
+    report({
+      kind: 'fault',
+      name: 'outbox-takeover',
+      survived: cards === 1,
+      alertsLost: cards === 0 ? 1 : 0,
+      duplicateAlerts: Math.max(0, cards - 1),
+    });
+    expect(cards).toBe(1);
+  });
 
   it('no log line of all the above holds the webhook URL, its signature, a token or a storage key', () => {
     const lines = [...world.logs.map((l) => l.message), ...consoleLines];
