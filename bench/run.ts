@@ -97,7 +97,7 @@ async function callsPerEvent(): Promise<string> {
     });
     const benign = await count(seedWithEvent(world.arm, 'benign', [jitRule(1, '10.1.2.3')]));
     const remediation = await count(seedWithEvent(world.arm, 'bad', [jitRule(2, '*')]));
-    return `ARM calls per event: irrelevant ${irrelevant}, NSG write with nothing to remove ${benign}, one wildcard rule removed ${remediation} (GET NSG, DELETE rule, 2 LRO polls, 1 JIT policy list)`;
+    return `ARM calls per event: irrelevant ${irrelevant}, NSG write with nothing to remove ${benign}, one wildcard rule removed ${remediation} (GET NSG, GET rule, DELETE rule, 2 LRO polls, 1 JIT policy list)`;
   } finally {
     await world.stop();
   }
@@ -158,7 +158,8 @@ async function sweepVsNaive(total = 10_000, naiveSample = 600): Promise<string> 
 
 /** 4. A burst of events at once: Event Grid redelivers failures; count what is lost and what ARM saw. */
 async function burst(events = 1_000, wildcardEvery = 25): Promise<string> {
-  const world = await benchWorld({ latencyMs: 5 });
+  // The emulator's realistic defaults: Retry-After 1 on every 202 and poll, one InProgress poll.
+  const world = await benchWorld({ latencyMs: 5, lroRetryAfterSeconds: 1, lroPollsUntilDone: 1 });
   try {
     const deliveries = Array.from({ length: events }, (_, i) =>
       seedWithEvent(world.arm, `e-${i}`, [jitRule(i, i % wildcardEvery === 0 ? '*' : '10.0.0.1')]),
@@ -191,7 +192,42 @@ async function burst(events = 1_000, wildcardEvery = 25): Promise<string> {
   }
 }
 
-/** 5. Cold start: loading the deployment bundle vs the unbundled build, each in fresh processes. */
+/**
+ * 5. Time to remove 1, 2 and 5 wildcard rules from one NSG with the Retry-After recorded on real
+ * security-rule DELETEs (1 s; 10 s in another recording): the network RP takes one operation per NSG
+ * at a time, so the removals are sequential. The SDK polls twice at once (beginDelete, then
+ * pollUntilDone) and honours Retry-After from then on, so an operation still running after those two
+ * polls costs one Retry-After.
+ */
+async function rulesPerNsg(): Promise<string> {
+  const lines: string[] = [];
+  for (const retryAfter of [1, 10]) {
+    const world = await benchWorld({
+      throttling: false,
+      lroRetryAfterSeconds: retryAfter,
+      lroPollsUntilDone: 2,
+    });
+    try {
+      const times: string[] = [];
+      for (const count of [1, 2, 5]) {
+        const rules = Array.from({ length: count }, (_, i) =>
+          jitRule(100 * retryAfter + 10 * count + i, '*'),
+        );
+        const event = seedWithEvent(world.arm, `multi-${retryAfter}-${count}`, rules);
+        const t = performance.now();
+        await guardEvent(event, world.deps);
+        const elapsed = performance.now() - t;
+        times.push(`${count} rule${count > 1 ? 's' : ''} ${s(elapsed)} (${s(elapsed / count)} each)`);
+      }
+      lines.push(`Retry-After ${retryAfter} s: ${times.join(', ')}`);
+    } finally {
+      await world.stop();
+    }
+  }
+  return `wildcard rules removed from one NSG, one event: ${lines.join('; ')}`;
+}
+
+/** 6. Cold start: loading the deployment bundle vs the unbundled build, each in fresh processes. */
 async function coldStart(runs = 9): Promise<string> {
   const root = process.cwd();
   const preload = join(root, 'sandbox/functionsCorePreload.cjs');
@@ -234,6 +270,7 @@ async function main(): Promise<void> {
     ['calls', () => callsPerEvent()],
     ['sweep', () => sweepVsNaive()],
     ['burst', () => burst()],
+    ['rules', () => rulesPerNsg()],
     ['coldstart', () => coldStart()],
   ];
   for (const [name, run] of benches) {

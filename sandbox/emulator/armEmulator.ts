@@ -19,7 +19,10 @@ export interface ArmEmulatorOptions {
   readonly pageSize?: number;
   /** How many polls an LRO answers InProgress before it is done; default 1. */
   readonly lroPollsUntilDone?: number;
-  /** Retry-After (seconds) on 202s and InProgress polls; default 0 (omitted; the SDK ignores 0). */
+  /**
+   * Retry-After (seconds) on 202s and InProgress polls; default 1, as recorded real security-rule
+   * DELETEs answer (another recording has 10). 0 omits the header (tests that want speed).
+   */
   readonly lroRetryAfterSeconds?: number;
   /** Added to every request; default 0. */
   readonly latencyMs?: number;
@@ -77,7 +80,7 @@ export class ArmEmulator {
     this.options = {
       pageSize: options.pageSize ?? 100,
       lroPollsUntilDone: options.lroPollsUntilDone ?? 1,
-      lroRetryAfterSeconds: options.lroRetryAfterSeconds ?? 0,
+      lroRetryAfterSeconds: options.lroRetryAfterSeconds ?? 1,
       latencyMs: options.latencyMs ?? 0,
       jitWriteStyle: options.jitWriteStyle ?? 'nsg',
       roleReadLagMs: options.roleReadLagMs ?? 0,
@@ -271,8 +274,16 @@ export class ArmEmulator {
     return this.state.putNsg(id, body);
   }
 
-  /** Adds a role definition directly (no name check, no lag, no event): for drift and duplicates. */
-  seedRoleDefinition(scope: string, guid: string, properties: Record<string, unknown>): void {
+  /**
+   * Adds a role definition directly (no name check, no event): for drift and duplicates. With
+   * `visibleAfterMs`, reads do not show it for that long (someone else's create, still settling).
+   */
+  seedRoleDefinition(
+    scope: string,
+    guid: string,
+    properties: Record<string, unknown>,
+    visibleAfterMs = 0,
+  ): void {
     this.roles.write(
       guid,
       {
@@ -281,7 +292,7 @@ export class ArmEmulator {
         type: 'Microsoft.Authorization/roleDefinitions',
         properties: { type: 'CustomRole', ...properties },
       },
-      0,
+      visibleAfterMs,
     );
   }
 

@@ -1,4 +1,5 @@
 import type { GuardrailMode } from '../config/settings.js';
+import { ArmCallError } from '../adapters/armCallError.js';
 import type { FoundRole, RoleGateway } from '../adapters/roleGateway.js';
 import type { TeamsSender } from '../adapters/teamsWebhook.js';
 import { toTeamsMessage } from '../lib/alerts/adaptiveCard.js';
@@ -133,7 +134,18 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
   }
   let status: RoleStatus = 'drift-reported';
   if (write) {
-    await deps.roles.put(scope, actualGuid, desired);
+    try {
+      await deps.roles.put(scope, actualGuid, desired);
+    } catch (error) {
+      // The list did not show a role of this name, but ARM holds one: its reads lag its writes
+      // (real ARM answered `{"value":[]}` for a second after a create). Never create a second one.
+      if (!(error instanceof ArmCallError) || error.armCode !== 'RoleDefinitionWithSameNameExists')
+        throw error;
+      deps.log.warn(
+        `role '${desired.roleName}': ARM holds a role of this name that its list does not show yet; pending`,
+      );
+      return { status: 'pending', roleName: desired.roleName, roleId, severity, changes, duplicates: [] };
+    }
     deps.memory.remember(actualGuid, actual, deps.now().getTime());
     status = actual === undefined ? 'created' : 'updated';
     deps.log.warn(`role '${desired.roleName}' ${status}: ${describe(changes)}`);

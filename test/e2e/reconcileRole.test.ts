@@ -109,6 +109,25 @@ describe('role reconcile through the SDK against the emulator', () => {
     expect(world.teams.cards).toHaveLength(1);
   });
 
+  it('read lag: a role of that name ARM holds but does not list yet (another GUID) is pending — no second role, no 502, no card', async () => {
+    world.arm.seedRoleDefinition(
+      SCOPE,
+      '99999999-0000-4000-8000-000000000009',
+      {
+        roleName: ROLE,
+        description: DEFAULT_ROLE_DESCRIPTION,
+        assignableScopes: [SCOPE],
+        permissions: [EXACT],
+      },
+      60_000,
+    );
+    const run = await post();
+    expect(run.status).toBe(200);
+    expect(run.body.role.status).toBe('pending');
+    expect(world.arm.roles.allLatest()).toHaveLength(1);
+    expect(world.teams.cards).toHaveLength(0);
+  });
+
   it('read lag after an update: the stale definition is pending; a different change is new drift', async () => {
     seedRole(GUID, [{ ...EXACT, actions: [...EXACT.actions, '*'] }]);
     world.arm.options.roleReadLagMs = 60_000;

@@ -71,7 +71,9 @@ function ruleFacts(finding: RuleFinding, alert: GuardAlert): [string, string][] 
     finding.request?.requestor ??
     (alert.requesterLookupProblem !== undefined
       ? `unknown (${alert.requesterLookupProblem})`
-      : 'unknown (no matching JIT request)');
+      : finding.request !== undefined
+        ? 'unknown (the JIT request names no requester)'
+        : 'unknown (no matching JIT request)');
   const action =
     finding.failure === undefined
       ? ACTION_LABEL[finding.action]

@@ -50,8 +50,9 @@ export function findJitRequest(
           best = {
             start,
             match: {
-              requestor: request.requestor,
-              justification: request.justification,
+              // Real policies have carried `"requestor": ""`: that is no name.
+              requestor: request.requestor?.trim() || undefined,
+              justification: request.justification?.trim() || undefined,
               startTimeUtc: toIso(request.startTimeUtc),
               endTimeUtc: toIso(port.endTimeUtc),
             },

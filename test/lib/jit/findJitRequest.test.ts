@@ -65,4 +65,30 @@ describe('findJitRequest', () => {
   it('reads single ports and short ranges from destination port ranges', () => {
     expect(singlePortsOf(['22', '3389', '8000-8002', '1-65535', '*'])).toEqual([22, 3389, 8000, 8001, 8002]);
   });
+
+  it('an empty requestor (as real policies have carried it) is no name', () => {
+    const policies = [
+      {
+        name: 'default',
+        virtualMachines: [],
+        requests: [
+          {
+            requestor: '',
+            justification: ' ',
+            startTimeUtc: '2026-12-01T10:00:00Z',
+            virtualMachines: [
+              {
+                id: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/vm1',
+                ports: [{ number: 22, allowedSourceAddressPrefix: '*', endTimeUtc: '2026-12-01T13:00:00Z' }],
+              },
+            ],
+          },
+        ],
+      },
+    ];
+    const match = findJitRequest(policies as never, { vmName: 'vm1', ports: [22], sources: ['*'] });
+    expect(match).toBeDefined();
+    expect(match?.requestor).toBeUndefined();
+    expect(match?.justification).toBeUndefined();
+  });
 });
