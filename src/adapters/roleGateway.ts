@@ -15,12 +15,16 @@ export interface FoundRole extends RoleShape {
 export interface RoleGateway {
   /** Every role definition with this name that is assignable at the scope (one list call). */
   findByName(scope: string, roleName: string): Promise<FoundRole[]>;
-  /** Creates or replaces the definition with this GUID at the scope (ARM answers 201). */
+  /**
+   * Creates or replaces the definition with this GUID at the scope (ARM answers 201 either way).
+   * `existedBefore`: the answer's `createdOn` is older than its `updatedOn`, so this PUT replaced a
+   * definition rather than creating it (compared within ARM's answer: no clock of ours involved).
+   */
   put(
     scope: string,
     guid: string,
     role: RoleShape & { roleName: string; assignableScopes: readonly string[] },
-  ): Promise<void>;
+  ): Promise<{ readonly existedBefore: boolean }>;
 }
 
 export function createRoleGateway(config: GuardrailConfig, credential: TokenCredential): RoleGateway {
@@ -43,8 +47,9 @@ export function createRoleGateway(config: GuardrailConfig, credential: TokenCred
     },
 
     async put(scope, guid, role) {
+      let written: RoleDefinition;
       try {
-        await client.roleDefinitions.createOrUpdate(scope, guid, {
+        written = await client.roleDefinitions.createOrUpdate(scope, guid, {
           roleName: role.roleName,
           description: role.description ?? '',
           roleType: 'CustomRole',
@@ -65,6 +70,9 @@ export function createRoleGateway(config: GuardrailConfig, credential: TokenCred
           error,
         );
       }
+      const created = written.createdOn?.getTime();
+      const updated = written.updatedOn?.getTime();
+      return { existedBefore: created !== undefined && updated !== undefined && created < updated };
     },
   };
 }

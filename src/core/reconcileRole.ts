@@ -134,8 +134,9 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
   }
   let status: RoleStatus = 'drift-reported';
   if (write) {
+    let existedBefore: boolean;
     try {
-      await deps.roles.put(scope, actualGuid, desired);
+      ({ existedBefore } = await deps.roles.put(scope, actualGuid, desired));
     } catch (error) {
       // The list did not show a role of this name, but ARM holds one: its reads lag its writes
       // (real ARM answered `{"value":[]}` for a second after a create). Never create a second one.
@@ -147,6 +148,14 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
       return { status: 'pending', roleName: desired.roleName, roleId, severity, changes, duplicates: [] };
     }
     deps.memory.remember(actualGuid, actual, deps.now().getTime());
+    if (actual === undefined && existedBefore) {
+      // Our list did not show it, but the PUT replaced it: it was there (most likely another
+      // instance's create that reads do not show yet). Not a create of ours: nothing to alert.
+      deps.log.info(
+        `role '${desired.roleName}': ARM already held it though its list did not show it yet; pending`,
+      );
+      return { status: 'pending', roleName: desired.roleName, roleId, severity, changes, duplicates: [] };
+    }
     status = actual === undefined ? 'created' : 'updated';
     deps.log.warn(`role '${desired.roleName}' ${status}: ${describe(changes)}`);
   } else {

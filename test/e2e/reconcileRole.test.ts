@@ -128,6 +128,16 @@ describe('role reconcile through the SDK against the emulator', () => {
     expect(world.teams.cards).toHaveLength(0);
   });
 
+  it('read lag across instances: a second instance that cannot see the new role yet writes the same GUID, reports pending, sends no second card', async () => {
+    world.arm.options.roleReadLagMs = 60_000;
+    expect((await post()).body.role.status).toBe('created');
+    // Another instance: a new runtime, with no memory of the first one's write.
+    const second = await world.withSettings({ GUARDRAIL_TEAMS_RETRY_DELAY_MS: '7' }, () => post());
+    expect(second.body.role.status).toBe('pending');
+    expect(world.arm.roles.allLatest()).toHaveLength(1);
+    expect(world.teams.cards).toHaveLength(1);
+  });
+
   it('read lag after an update: the stale definition is pending; a different change is new drift', async () => {
     seedRole(GUID, [{ ...EXACT, actions: [...EXACT.actions, '*'] }]);
     world.arm.options.roleReadLagMs = 60_000;

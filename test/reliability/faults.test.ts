@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import { outboxTimer } from '../../src/functions/outboxTimer.js';
+import { reconcileTimer } from '../../src/functions/reconcileTimer.js';
 import { runtimeFromEnvironment } from '../../src/runtime.js';
 import type { TokenCredential } from '@azure/core-auth';
 import { createTableOutbox } from '../../src/adapters/tableOutbox.js';
@@ -10,7 +11,10 @@ import type { Fault } from '../../sandbox/emulator/index.js';
 import type { SinkAnswer } from '../../sandbox/teamsSink.js';
 import { Azurite } from '../support/azurite.js';
 import { report } from '../support/reliabilityReport.js';
-import { TestWorld } from '../support/world.js';
+import { nsgId } from '../../sandbox/emulator/index.js';
+import { shapeEvent } from '../../sandbox/emulator/eventPublisher.js';
+import { SECURITY_RP_PRINCIPAL } from '../../sandbox/emulator/principal.js';
+import { RESOURCE_GROUP, SUBSCRIPTION, TestWorld } from '../support/world.js';
 
 /**
  * Each fault on its own, against the ARM emulator and a real Azurite: in the end the wildcard rule
@@ -270,6 +274,82 @@ describe('fault suite', () => {
       duplicateAlerts: Math.max(0, cards - 1),
     });
     expect(cards).toBe(1);
+  });
+
+  it('oversized row: 420 wildcard rules on one NSG (an alert key joining their names would pass the 32 K table limit) are removed and alerted once', async () => {
+    const name = 'rvm-oversized';
+    const id = nsgId(SUBSCRIPTION, RESOURCE_GROUP, name);
+    const rules = Array.from({ length: 420 }, (_, i) => ({
+      name: `MicrosoftDefenderForCloud-JITRule-${2000 + i}-${i.toString(16).toUpperCase().padStart(32, '0')}`,
+      properties: {
+        description: `MDC JIT Network Access rule created by an initiation request for policy 'default' of VM '${name}-${i}'.`,
+        protocol: '*',
+        sourcePortRange: '*',
+        destinationPortRange: '22',
+        sourceAddressPrefix: '*',
+        destinationAddressPrefix: '*',
+        access: 'Allow',
+        priority: 100 + i,
+        direction: 'Inbound',
+      },
+    }));
+    world.arm.seedNsg(id, { location: 'westeurope', properties: { securityRules: rules } });
+    const event = shapeEvent(
+      {
+        id: `${name}-event`,
+        time: new Date().toISOString(),
+        fact: {
+          type: 'Microsoft.Resources.ResourceWriteSuccess',
+          subscriptionId: SUBSCRIPTION,
+          tenantId: world.arm.state.tenantId,
+          resourceUri: id,
+          operationName: 'Microsoft.Network/networkSecurityGroups/write',
+          principal: SECURITY_RP_PRINCIPAL,
+          correlationId: `${name}-corr`,
+          httpMethod: 'PUT',
+          url: `${world.arm.url}${id}`,
+        },
+      },
+      'EventGridSchema',
+    );
+    await deliverWithRedelivery(event);
+    await outboxTimer({} as never, world.context('outboxTimer'));
+    const cards = world.teams.cards.filter((c) => JSON.stringify(c.body).includes(name));
+    const left = world.arm.getNsg(id)!.properties.securityRules.length;
+    report({
+      kind: 'fault',
+      name: 'oversized-alert-row',
+      survived: cards.length === 1 && left === 0,
+      alertsLost: cards.length === 0 ? 1 : 0,
+      duplicateAlerts: Math.max(0, cards.length - 1),
+    });
+    expect({ cards: cards.length, left }).toEqual({ cards: 1, left: 0 });
+    // The key this alert once had (event, NSG, every rule and action) would not fit a table property.
+    const oldKey = `${name}-event|${id.toLowerCase()}|${rules.map((r) => `${r.name}:removed`).join(',')}`;
+    expect(oldKey.length).toBeGreaterThan(32_768);
+  }, 180_000);
+
+  it('role read gap: ARM lists no role for 2 s after a create; another instance reconciling then creates nothing and alerts nothing', async () => {
+    world.arm.options.roleReadLagMs = 2_000;
+    const before = world.teams.cards.length;
+    try {
+      await reconcileTimer({} as never, world.context('reconcileTimer')); // instance A creates the role
+      await world.withSettings({ GUARDRAIL_TEAMS_RETRY_DELAY_MS: '9' }, () =>
+        reconcileTimer({} as never, world.context('reconcileTimer')),
+      ); // instance B, inside the gap
+    } finally {
+      world.arm.options.roleReadLagMs = 0;
+    }
+    const cards = world.teams.cards.length - before;
+    const roles = world.arm.roles.allLatest().length;
+    report({
+      kind: 'fault',
+      name: 'role-read-gap',
+      survived: cards === 1 && roles === 1,
+      alertsLost: cards === 0 ? 1 : 0,
+      duplicateAlerts: Math.max(0, cards - 1),
+    });
+    expect({ cards, roles }).toEqual({ cards: 1, roles: 1 });
   });
 
   it('no log line of all the above holds the webhook URL, its signature, a token or a storage key', () => {
