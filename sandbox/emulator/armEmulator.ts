@@ -12,7 +12,7 @@ import { displayOf, guidFrom, principalFromToken, principalKey, type Principal }
 import { armError, type EmulatorCore, type Reply, type RequestContext, type Route } from './routing.js';
 import { policyId, securityRoutes } from './securityRoutes.js';
 import { ArmState, key, type NsgJson, type OperationRecord } from './state.js';
-import { ARM_LIMITS, TokenBuckets, type BucketLimits } from './throttle.js';
+import { ARM_LIMITS, TokenBuckets, type BucketLimits, type CallKind } from './throttle.js';
 
 export interface ArmEmulatorOptions {
   /** Items per list page before a `nextLink`; default 100. */
@@ -27,7 +27,7 @@ export interface ArmEmulatorOptions {
   /** Added to every request; default 0. */
   readonly latencyMs?: number;
   /** ARM's token buckets; `false` turns throttling off. Default: ARM's published limits. */
-  readonly throttling?: false | { reads: BucketLimits; writes: BucketLimits };
+  readonly throttling?: false | Record<CallKind, BucketLimits>;
   readonly tenantId?: string;
   /** How JIT's rule writes show up as events; default one NSG write. */
   readonly jitWriteStyle?: 'nsg' | 'rule';
@@ -441,16 +441,21 @@ export class ArmEmulator {
         'The api-version query parameter (?api-version=) is required for all requests.',
       );
     }
+    let rateLimitHeaders: Record<string, string> = {};
     if (this.buckets) {
-      const admission = this.buckets.admit(principalKey(principal), match.route.kind);
+      const kind = match.route.kind;
+      const subscription = /^\/subscriptions\/([^/]+)/i.exec(path)?.[1] ?? 'tenant';
+      const admission = this.buckets.admit(subscription, principalKey(principal), kind);
       if (!admission.admitted) {
+        // As ARM answers it: its own code, the kind of call, the subscription and the wait.
         return armError(
           429,
-          'TooManyRequests',
-          `The request is being throttled; retry after ${admission.retryAfterSeconds} seconds.`,
+          'SubscriptionRequestsThrottled',
+          `Number of '${kind.replace(/s$/, '')}' requests for subscription '${subscription}' actor '${principalKey(principal)}' exceeded. Please try again after '${admission.retryAfterSeconds}' seconds after the additional tokens are available.`,
           { 'Retry-After': String(admission.retryAfterSeconds) },
         );
       }
+      rateLimitHeaders = { [`x-ms-ratelimit-remaining-subscription-${kind}`]: String(admission.remaining) };
     }
     let body: unknown;
     if (rawBody.trim() !== '') {
@@ -476,7 +481,8 @@ export class ArmEmulator {
       correlationId: typeof correlation === 'string' ? correlation : randomUUID(),
       faults,
     };
-    return match.route.handler(ctx, match.params);
+    const reply = match.route.handler(ctx, match.params);
+    return { ...reply, headers: { ...rateLimitHeaders, ...reply.headers } };
   }
 
   private match(method: string, path: string): { route: Route; params: string[] } | undefined {

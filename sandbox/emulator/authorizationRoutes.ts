@@ -1,4 +1,3 @@
-import { displayOf } from './principal.js';
 import {
   armError,
   decode,
@@ -154,7 +153,8 @@ export function authorizationRoutes(core: EmulatorCore, roles: RoleDefinitionSto
     }
     const existing = roles.latest(guid);
     const now = new Date().toISOString();
-    const who = displayOf(ctx.principal);
+    // Real ARM names the writer by object id (never a UPN), and an old definition may say null.
+    const who = ctx.principal.objectId;
     const doc: ArmJson = {
       id: `${scope}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
       name: guid,

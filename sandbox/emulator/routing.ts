@@ -29,7 +29,8 @@ export interface Route {
   readonly method: string;
   readonly pattern: RegExp;
   readonly handler: Handler;
-  readonly kind: 'reads' | 'writes';
+  /** ARM throttles reads, writes and deletes in separate buckets. */
+  readonly kind: 'reads' | 'writes' | 'deletes';
 }
 
 /** What routes share: the subscription state, the event topic and the LRO machinery. */
@@ -64,7 +65,12 @@ export function route(method: string, template: string | RegExp, handler: Handle
     typeof template === 'string'
       ? new RegExp(`^${template.replace(/\{[^}]+\}/g, SEGMENT)}/?$`, 'i')
       : template;
-  return { method, pattern, handler, kind: method === 'GET' ? 'reads' : 'writes' };
+  return {
+    method,
+    pattern,
+    handler,
+    kind: method === 'GET' ? 'reads' : method === 'DELETE' ? 'deletes' : 'writes',
+  };
 }
 
 export function armError(

@@ -140,7 +140,15 @@ export class ArmState {
       id: `${nsgId}/securityRules/${name}`,
       etag,
       type: RULE_TYPE,
-      properties: { provisioningState: 'Succeeded', ...properties },
+      // Real rules always carry the plural lists, as [] when unused (245 of 245 in the recordings).
+      properties: {
+        provisioningState: 'Succeeded',
+        sourcePortRanges: [],
+        destinationPortRanges: [],
+        sourceAddressPrefixes: [],
+        destinationAddressPrefixes: [],
+        ...properties,
+      },
     };
   }
 }

@@ -3,11 +3,17 @@ export interface BucketLimits {
   readonly refillPerSecond: number;
 }
 
-/** ARM's published limits: per principal and region, 250 reads (25/s) and 200 writes or deletes (10/s). */
+export type CallKind = 'reads' | 'writes' | 'deletes';
+
+/**
+ * ARM's published limits, per subscription, principal and region, each kind of call in a bucket of
+ * its own: 250 reads (25/s), 200 writes (10/s), 200 deletes (10/s).
+ */
 export const ARM_LIMITS = {
   reads: { capacity: 250, refillPerSecond: 25 },
   writes: { capacity: 200, refillPerSecond: 10 },
-} as const satisfies Record<string, BucketLimits>;
+  deletes: { capacity: 200, refillPerSecond: 10 },
+} as const satisfies Record<CallKind, BucketLimits>;
 
 interface Bucket {
   tokens: number;
@@ -18,18 +24,18 @@ export type Admission =
   | { readonly admitted: true; readonly remaining: number }
   | { readonly admitted: false; readonly retryAfterSeconds: number };
 
-/** Token buckets keyed by principal and kind of call, as ARM throttles. */
+/** Token buckets keyed by subscription, principal and kind of call, as ARM throttles. */
 export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(
-    private readonly limits: { reads: BucketLimits; writes: BucketLimits },
+    private readonly limits: Record<CallKind, BucketLimits>,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  admit(principal: string, kind: 'reads' | 'writes'): Admission {
+  admit(subscription: string, principal: string, kind: CallKind): Admission {
     const limits = this.limits[kind];
-    const key = `${principal}|${kind}`;
+    const key = `${subscription.toLowerCase()}|${principal}|${kind}`;
     const now = this.clock();
     const bucket = this.buckets.get(key) ?? { tokens: limits.capacity, updatedAt: now };
     bucket.tokens = Math.min(

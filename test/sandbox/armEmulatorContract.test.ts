@@ -180,13 +180,29 @@ describe('the ARM emulator answers as the published contract says', () => {
   it('security rule get, list, create (201 + Azure-AsyncOperation) and update (200)', async () => {
     const nsg = arm.getNsg(NSG)!;
     const ruleName = nsg.properties.securityRules[0]!.name;
-    await expectConforms(
+    const got = await expectConforms(
       'networkSecurityGroup.json',
       'GET',
       `${NSG}/securityRules/${ruleName}${NET}`,
       undefined,
       200,
     );
+    // As real rules come back (the recorded session): every plural list present, [] when unused.
+    const recorded = fixture<{
+      Entries: { RequestMethod: string; RequestUri: string; ResponseBody: unknown }[];
+    }>('arm/network/recordings/SecurityRuleWithRulesApiTest[2021-04-01].json').Entries.find(
+      (e) => e.RequestMethod === 'GET' && /\/securityRules\/[^/?]+\?/.test(e.RequestUri),
+    )!.ResponseBody as { properties: Record<string, unknown> };
+    const plural = [
+      'sourcePortRanges',
+      'destinationPortRanges',
+      'sourceAddressPrefixes',
+      'destinationAddressPrefixes',
+    ];
+    for (const key of plural) {
+      expect(recorded.properties, key).toHaveProperty(key);
+      expect((got.body as { properties: Record<string, unknown> }).properties, key).toHaveProperty(key);
+    }
     await expectConforms('networkSecurityGroup.json', 'GET', `${NSG}/securityRules${NET}`, undefined, 200);
     await expectConforms(
       'networkSecurityGroup.json',
@@ -481,6 +497,7 @@ describe('emulator throttling and faults', () => {
     throttling: {
       reads: { capacity: 3, refillPerSecond: 0.5 },
       writes: { capacity: 2, refillPerSecond: 0.5 },
+      deletes: { capacity: 2, refillPerSecond: 0.5 },
     },
   });
   beforeAll(async () => {
@@ -489,14 +506,34 @@ describe('emulator throttling and faults', () => {
   });
   afterAll(() => arm.stop());
 
-  it('answers 429 with Retry-After once a principal has spent its read tokens; others are unaffected', async () => {
-    const statuses = [];
+  it('answers 429 SubscriptionRequestsThrottled with Retry-After once a principal has spent its read tokens in a subscription; others are unaffected', async () => {
+    const answers = [];
     for (let i = 0; i < 4; i++)
-      statuses.push((await armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`, { token: 'reader' })).status);
-    expect(statuses).toEqual([200, 200, 200, 429]);
+      answers.push(await armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`, { token: 'reader' }));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+    // As ARM does: the tokens left in this kind's bucket, on every admitted answer.
+    expect(answers.map((a) => a.headers['x-ms-ratelimit-remaining-subscription-reads'])).toEqual([
+      '2',
+      '1',
+      '0',
+      undefined,
+    ]);
     const throttled = await armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`, { token: 'reader' });
     expect(throttled.headers['retry-after']).toBe('2');
-    expect(throttled.body).toMatchObject({ error: { code: 'TooManyRequests' } });
+    expect(throttled.body).toMatchObject({
+      error: {
+        code: 'SubscriptionRequestsThrottled',
+        message: expect.stringMatching(/'read' requests for subscription/),
+      },
+    });
+    // Another subscription has buckets of its own; so do deletes.
+    const other = `/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Network/networkSecurityGroups${NET}`;
+    expect((await armRequest(arm.url, arm.ca, 'GET', other, { token: 'reader' })).status).toBe(200);
+    const deleted = await armRequest(arm.url, arm.ca, 'DELETE', `${NSG}/securityRules/none${NET}`, {
+      token: 'reader',
+    });
+    expect(deleted.status).toBe(204);
+    expect(deleted.headers['x-ms-ratelimit-remaining-subscription-deletes']).toBe('1');
     expect((await armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`, { token: 'someone-else' })).status).toBe(
       200,
     );

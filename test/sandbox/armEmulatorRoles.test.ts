@@ -72,7 +72,11 @@ describe('the emulator serves role definitions as the published contract says', 
       id: `${SCOPE}/providers/Microsoft.Authorization/roleDefinitions/${GUID}`,
       name: GUID,
       type: 'Microsoft.Authorization/roleDefinitions',
-      properties: { roleName: 'JIT Access Requester', type: 'CustomRole', updatedBy: 'admin@contoso.com' },
+      properties: {
+        roleName: 'JIT Access Requester',
+        type: 'CustomRole',
+        updatedBy: userPrincipal('admin@contoso.com').objectId,
+      },
     });
     await conforms(
       'PUT',
