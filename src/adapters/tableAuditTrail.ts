@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditRecord, AuditTrail } from '../core/auditTrail.js';
 import type { Logger } from '../core/logger.js';
-import { storageStatus, type LazyTable } from './tableStorage.js';
+import { firstLine, isPermanentStorageError, type LazyTable } from './tableStorage.js';
 
 const MAX_TIME = 9_999_999_999_999;
 
@@ -27,10 +27,10 @@ export function createTableAuditTrail(table: LazyTable, log: () => Logger): Audi
               ...flatten(record),
             });
           } catch (error) {
-            if ([400, 413].includes(storageStatus(error) ?? 0)) {
+            if (isPermanentStorageError(error)) {
               // Refused for good: retrying would block every later record behind it.
               log().error(
-                `audit trail: Table Storage refuses a record (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); it is logged here instead: ${JSON.stringify(record)}`,
+                `audit trail: Table Storage refuses a record (${firstLine(error)}); it is logged here instead: ${JSON.stringify(record)}`,
               );
               continue;
             }

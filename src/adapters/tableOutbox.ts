@@ -3,13 +3,13 @@ import type { TableEntityResult } from '@azure/data-tables';
 import { retryDelayMs, type AlertOutbox, type ClaimedEntry, type OutboxEntry } from '../core/alertOutbox.js';
 import type { Logger } from '../core/logger.js';
 import type { TeamsMessage } from '../lib/alerts/adaptiveCard.js';
-import { storageStatus, type LazyTable } from './tableStorage.js';
+import { firstLine, isPermanentStorageError, storageStatus, type LazyTable } from './tableStorage.js';
 
 const PARTITION = 'alert';
 /** Table Storage holds 32 K characters in a string property: a message is kept in chunks below that. */
 const CHUNK = 30_000;
-/** Chunks a row may carry (a row holds 1 MiB in all); a larger message is held in memory only. */
-const MAX_CHUNKS = 30;
+/** Chunks a row may carry: a row holds 1 MiB in all, and a character takes two bytes. */
+const MAX_CHUNKS = 16;
 /** The default lease; the runtime passes one longer than the longest send Teams settings allow. */
 export const DEFAULT_LEASE_MS = 10 * 60_000;
 
@@ -30,18 +30,26 @@ interface OutboxRow {
 
 const rowKeyOf = (key: string) => createHash('sha256').update(key).digest('hex');
 
-function messageChunks(message: TeamsMessage): Record<string, string> {
+/** The message as JSON in `message`, `message1` … and their count, each cut between whole characters. */
+function messageChunks(message: TeamsMessage): Record<string, string | number> {
   const json = JSON.stringify(message);
-  const chunks: Record<string, string> = {};
-  for (let i = 0; i * CHUNK < json.length || i === 0; i++) {
-    chunks[i === 0 ? 'message' : `message${i}`] = json.slice(i * CHUNK, (i + 1) * CHUNK);
+  const parts: string[] = [];
+  for (let start = 0; start < json.length || parts.length === 0;) {
+    let end = Math.min(start + CHUNK, json.length);
+    // Never split a surrogate pair.
+    if (end < json.length && /[\uD800-\uDBFF]/.test(json[end - 1] ?? '')) end -= 1;
+    parts.push(json.slice(start, end));
+    start = end;
   }
+  const chunks: Record<string, string | number> = { messageChunks: parts.length };
+  parts.forEach((part, i) => (chunks[i === 0 ? 'message' : `message${i}`] = part));
   return chunks;
 }
 
 function messageOf(row: Record<string, unknown>): TeamsMessage {
-  let json = String(row.message ?? '');
-  for (let i = 1; typeof row[`message${i}`] === 'string'; i++) json += row[`message${i}`] as string;
+  const count = Number(row.messageChunks ?? 1);
+  let json = '';
+  for (let i = 0; i < count; i++) json += String(row[i === 0 ? 'message' : `message${i}`] ?? '');
   return JSON.parse(json) as TeamsMessage;
 }
 
@@ -51,9 +59,6 @@ const parseClaim = (claim: string) => {
   const at = claim.indexOf(' ');
   return { rowKey: claim.slice(0, at), etag: claim.slice(at + 1) };
 };
-
-/** 400 (PropertyValueTooLarge, InvalidInput …) and 413 will fail the same way however often they are tried. */
-const isPermanent = (error: unknown) => [400, 413].includes(storageStatus(error) ?? 0);
 
 /**
  * The alert outbox on Azure Table Storage: an alert is a row written before it is sent (a second
@@ -76,6 +81,10 @@ export function createTableOutbox(
   /** Claims of other senders this instance has seen, by row: the ETag and since when (this clock). */
   const observed = new Map<string, { etag: string; since: number }>();
   let spillClaims = 0;
+  const refused = (entry: OutboxEntry, error: unknown) =>
+    log().error(
+      `alert outbox: Table Storage refuses alert ${entry.key.slice(0, 200)} of ${entry.eventId} (${firstLine(error)}); it is held in memory on this instance only`,
+    );
 
   const flushSpill = async () => {
     for (const [key, entry] of spilled) {
@@ -83,11 +92,9 @@ export function createTableOutbox(
       try {
         await write(entry);
       } catch (error) {
-        if (!isPermanent(error)) throw error;
+        if (!isPermanentStorageError(error)) throw error;
         entry.memoryOnly = true;
-        log().error(
-          `alert outbox: Table Storage refuses alert ${key.slice(0, 200)} of ${entry.eventId} (${firstLine(error)}); it is held in memory on this instance only`,
-        );
+        refused(entry, error);
         continue;
       }
       spilled.delete(key);
@@ -98,7 +105,7 @@ export function createTableOutbox(
     const client = await table.client();
     const now = clock().toISOString();
     const chunks = messageChunks(entry.message);
-    if (Object.keys(chunks).length > MAX_CHUNKS) {
+    if (Number(chunks.messageChunks) > MAX_CHUNKS) {
       throw Object.assign(new Error(`message of ${JSON.stringify(entry.message).length} characters`), {
         statusCode: 413,
       });
@@ -136,11 +143,12 @@ export function createTableOutbox(
           { etag: row.etag },
         );
         observed.delete(row.rowKey);
+        if (!written.etag) throw new Error('Table Storage answered a claim without an ETag');
         claimed.push({
           key: row.rowKey,
           eventId: row.eventId,
           message: messageOf(row as unknown as Record<string, unknown>),
-          claim: claimOf(row.rowKey, written.etag ?? ''),
+          claim: claimOf(row.rowKey, written.etag),
         });
       } catch (error) {
         if (storageStatus(error) !== 412) throw error; // 412: another sender claimed it first
@@ -204,20 +212,23 @@ export function createTableOutbox(
         if (!spilled.has(entry.key))
           spilled.set(entry.key, { ...entry, state: 'unsent', claim: '', memoryOnly });
       };
-      await orSpill(
+      return orSpill(
         'write',
-        async () => {
+        async (): Promise<'durable' | 'memory'> => {
           try {
             await write(entry);
+            return 'durable';
           } catch (error) {
-            if (!isPermanent(error)) throw error;
-            log().error(
-              `alert outbox: Table Storage refuses alert ${entry.key.slice(0, 200)} of ${entry.eventId} (${firstLine(error)}); it is held in memory on this instance only`,
-            );
+            if (!isPermanentStorageError(error)) throw error;
+            refused(entry, error);
             hold(true);
+            return 'memory';
           }
         },
-        () => hold(false),
+        () => {
+          hold(false);
+          return 'memory';
+        },
       );
     },
     async claimUnsent(eventId) {
@@ -286,8 +297,4 @@ export function createTableOutbox(
       });
     },
   };
-}
-
-function firstLine(error: unknown): string {
-  return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
 }

@@ -6,7 +6,7 @@ import {
   type RemovalIntents,
 } from '../core/removalIntents.js';
 import type { SecurityRuleDocument } from '../lib/nsg/nsgDocument.js';
-import { storageStatus, type LazyTable } from './tableStorage.js';
+import { firstLine, storageStatus, type LazyTable } from './tableStorage.js';
 
 const PARTITION = 'intent';
 
@@ -31,7 +31,7 @@ export function createTableRemovalIntents(table: LazyTable, log: () => Logger): 
   const trouble = (what: string, error: unknown) => {
     table.invalidate();
     log().error(
-      `removal intents: ${what} failed on Table Storage (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); kept in memory on this instance`,
+      `removal intents: ${what} failed on Table Storage (${firstLine(error)}); kept in memory on this instance`,
     );
   };
 
@@ -77,7 +77,12 @@ export function createTableRemovalIntents(table: LazyTable, log: () => Logger): 
           try {
             await client.createEntity(row);
           } catch (error) {
-            if (storageStatus(error) !== 409) throw error; // recorded by an earlier attempt
+            if (storageStatus(error) !== 409) throw error;
+            // Recorded by an earlier look, maybe settled since (its alert said "failed"): open again.
+            await client.updateEntity(
+              { partitionKey: PARTITION, rowKey: intent.key, state: 'open' },
+              'Merge',
+            );
           }
         }
       } catch (error) {

@@ -49,3 +49,13 @@ export function storageStatus(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
   return typeof status === 'number' ? status : undefined;
 }
+
+/** 400 (PropertyValueTooLarge, InvalidInput …) and 413 fail the same way however often they are tried. */
+export function isPermanentStorageError(error: unknown): boolean {
+  return [400, 413].includes(storageStatus(error) ?? 0);
+}
+
+/** The first line of an error's message, for one-line logs. */
+export function firstLine(error: unknown): string {
+  return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+}

@@ -20,8 +20,12 @@ export interface ClaimedEntry extends OutboxEntry {
  * claim may mark it sent or give it back).
  */
 export interface AlertOutbox {
-  /** Adds an alert unless one with this key was already added (sent or not). */
-  enqueue(entry: OutboxEntry): Promise<void>;
+  /**
+   * Adds an alert unless one with this key was already added (sent or not). `durable`: it is in
+   * storage that outlives this instance; `memory`: only this instance holds it (no storage, or
+   * storage unreachable or refusing it).
+   */
+  enqueue(entry: OutboxEntry): Promise<'durable' | 'memory'>;
   /** Unsent, unclaimed alerts of this group, now claimed by the caller. */
   claimUnsent(eventId: string): Promise<ClaimedEntry[]>;
   /** Marks a claimed alert sent; a claim another sender has taken over changes nothing. */
@@ -64,9 +68,11 @@ export function createMemoryOutbox(capacity = 10_000): AlertOutbox {
   };
   return {
     async enqueue(entry) {
-      if (entries.has(entry.key)) return;
-      entries.set(entry.key, { ...entry, state: 'unsent', retryAt: 0, attempts: 0, claim: '' });
-      evict();
+      if (!entries.has(entry.key)) {
+        entries.set(entry.key, { ...entry, state: 'unsent', retryAt: 0, attempts: 0, claim: '' });
+        evict();
+      }
+      return 'memory';
     },
     async claimUnsent(eventId) {
       return claimAll([...entries.values()].filter((e) => e.state === 'unsent' && e.eventId === eventId));
@@ -106,13 +112,16 @@ export async function resendDueAlerts(
 ): Promise<{ sent: number; failed: number }> {
   let sent = 0;
   let failed = 0;
-  for (const entry of await outbox.claimDue(now)) {
+  const due = await outbox.claimDue(now);
+  for (const [index, entry] of due.entries()) {
     try {
       await teams.send(entry.message);
     } catch {
-      await outbox.release(entry);
-      failed += 1;
-      continue;
+      // Teams is still refusing: give this one and the rest back now rather than hold their claims
+      // through one slow failure after another (a claim outliving its lease would be taken over).
+      for (const unsent of due.slice(index)) await outbox.release(unsent).catch(() => undefined);
+      failed += due.length - index;
+      break;
     }
     await outbox.markSent(entry);
     sent += 1;
@@ -131,7 +140,10 @@ export async function sendPendingAlerts(
     try {
       await teams.send(entry.message);
     } catch (error) {
-      for (const unsent of claimed.slice(index)) await outbox.release(unsent);
+      for (const unsent of claimed.slice(index)) {
+        // A release that fails leaves a claim the resend timer takes over later; Teams' error is the news.
+        await outbox.release(unsent).catch(() => undefined);
+      }
       throw error;
     }
     await outbox.markSent(entry);

@@ -35,16 +35,21 @@ export async function guardEvent(delivered: unknown, deps: GuardDeps): Promise<G
     return { status: 'role-reconciled' };
   }
   const ref: NsgRef = event.resource;
+  const trigger = {
+    eventId: event.eventId,
+    correlationId: event.correlationId,
+    writer: event.writer,
+    source: 'event',
+  } as const;
   const nsg = await deps.nsgs.getNsg(ref);
   if (nsg === undefined) {
+    // A removal an earlier look started is still alerted when the NSG went away since.
+    if ((await deps.intents.openFor(nsgResourceId(ref))).length > 0) {
+      return remediateNsg(ref, { name: ref.nsgName, properties: { securityRules: [] } }, trigger, deps);
+    }
     deps.log.info(`NSG ${nsgResourceId(ref)} no longer exists; nothing to check`);
     await sendUnsentAlerts(event.eventId, deps);
     return { status: 'nsg-gone' };
   }
-  return remediateNsg(
-    ref,
-    nsg,
-    { eventId: event.eventId, correlationId: event.correlationId, writer: event.writer, source: 'event' },
-    deps,
-  );
+  return remediateNsg(ref, nsg, trigger, deps);
 }

@@ -173,6 +173,7 @@ export async function remediateNsg(
   const alerted = findings.filter((_, i) => !removals[i]?.failure?.retryable);
   const permissionDenied = failures.find((f) => f.kind === 'permission-denied');
   let alertError: unknown;
+  let stored: 'durable' | 'memory' = 'durable';
   if (alerted.length > 0) {
     const alert: GuardAlert = {
       subscriptionId: ref.subscriptionId,
@@ -188,20 +189,23 @@ export async function remediateNsg(
       requesterLookupProblem: problem,
       permissionProblem: permissionDenied?.message,
     };
-    await deps.outbox.enqueue({
+    stored = await deps.outbox.enqueue({
       key: alertKey(nsgId, alertedRemovals),
       eventId: trigger.eventId,
       message: toTeamsMessage(buildNsgAlertCard(alert, deps.portalUrl)),
     });
   }
-  // The alert is in the outbox: every intent it reports is done, and so is every superseded one.
-  await deps.intents.settle([
-    ...alertedRemovals.map((r) => findingKey(nsgId, r.rule)),
+  // Intents are done once their alert is durable (stored, or accepted by Teams); report mode
+  // settles none of them: an intent recorded in enforce mode still awaits its alert.
+  const done = [
+    ...alertedRemovals.filter((r) => r.action !== 'would-remove').map((r) => findingKey(nsgId, r.rule)),
     ...kept.map((r) => findingKey(nsgId, r.rule)),
     ...superseded.map((i) => i.key),
-  ]);
+  ];
+  if (stored === 'durable') await deps.intents.settle(done);
   try {
     await sendUnsentAlerts(trigger.eventId, deps);
+    if (stored !== 'durable') await deps.intents.settle(done);
   } catch (error) {
     alertError = error;
   }
@@ -216,7 +220,10 @@ export async function remediateNsg(
  * a new alert.
  */
 function alertKey(nsgId: string, removals: readonly Removal[]): string {
-  const parts = removals.map((r) => `${findingKey(nsgId, r.rule)}:${r.action}`).sort();
+  // `removed` and `already-removed` are one outcome seen by two looks (a redelivery racing the first
+  // delivery, an event racing the sweep): one key, so one alert.
+  const outcome = (action: Removal['action']) => (action === 'already-removed' ? 'removed' : action);
+  const parts = removals.map((r) => `${findingKey(nsgId, r.rule)}:${outcome(r.action)}`).sort();
   return `nsg:${createHash('sha256').update(parts.join(',')).digest('hex')}`;
 }
 

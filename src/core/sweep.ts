@@ -77,9 +77,9 @@ export async function sweep(options: SweepOptions, deps: RemediationDeps): Promi
       intents: readOnceIntents(deps.intents),
       nsgs: {
         ...deps.nsgs,
-        deleteRule: async (ref, rule) => {
+        deleteRule: async (...args) => {
           await limiter.acquire();
-          return deps.nsgs.deleteRule(ref, rule);
+          return deps.nsgs.deleteRule(...args);
         },
       },
     };
