@@ -179,6 +179,27 @@ export class TestWorld {
   }
 
   /** Seeds a VM with its own NSG in the test subscription. */
+  /**
+   * A VM whose NSG now holds a wildcard JIT rule that `actor` opened (events collected, not yet
+   * delivered): the NSG write event to deliver, and the rule's name.
+   */
+  async wildcardJitRule(actor: JitActor, vmName: string, justification: string) {
+    const vm = this.seedVm(vmName);
+    await actor.enable(vm.vmId, [22]);
+    await actor.request(vm.vmId, 22, '*', justification);
+    await this.arm.events.idle();
+    const event = this.inbox
+      .splice(0)
+      .filter((e) =>
+        (e.data as { operationName: string }).operationName.endsWith('networkSecurityGroups/write'),
+      )
+      .pop()!;
+    const rule = this.arm
+      .getNsg(vm.nsgId)!
+      .properties.securityRules.find((r) => r.properties.access === 'Allow')!;
+    return { vm, event, ruleName: rule.name };
+  }
+
   seedVm(name: string, options: { rules?: unknown[]; tags?: Record<string, string> } = {}) {
     return this.arm.seedVm({
       subscriptionId: SUBSCRIPTION,

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JitActor } from '../../sandbox/jitActor.js';
 import { silentLogger } from '../../src/core/logger.js';
+import { sweep } from '../../src/core/sweep.js';
 import { runtimeFromEnvironment } from '../../src/runtime.js';
-import { TestWorld } from '../support/world.js';
+import { RESOURCE_GROUP, SUBSCRIPTION, TestWorld } from '../support/world.js';
 
 /**
- * Only what was judged is removed: a rule narrowed to one address after the guard read the NSG is
+ * One removal, one alert — however many looks see it. And only what was judged is removed: a rule narrowed to one address after the guard read the NSG is
  * kept — whether the change lands before the guard's re-read of the rule or between that re-read
  * and the DELETE (the DELETE carries the rule's etag as If-Match, and the emulator honours it).
  */
@@ -24,25 +25,14 @@ describe('a rule that changes between the judgement and the DELETE', () => {
     world.teams.cards.length = 0;
     world.inbox.length = 0;
     world.arm.faults.clear();
+    world.arm.events.deliveryEnabled = true;
   });
 
-  async function wildcardRule() {
-    const vm = world.seedVm(`race${++vmCount}`);
-    await barbara.enable(vm.vmId, [22]);
-    await barbara.request(vm.vmId, 22, '*', `race ${vmCount}`);
-    await world.arm.events.idle();
-    const event = world.inbox
-      .splice(0)
-      .filter((e) =>
-        (e.data as { operationName: string }).operationName.endsWith('networkSecurityGroups/write'),
-      )
-      .pop()!;
-    const rule = world.arm
-      .getNsg(vm.nsgId)!
-      .properties.securityRules.find((r) => r.properties.access === 'Allow')!;
+  const wildcardRule = async () => {
+    const made = await world.wildcardJitRule(barbara, `race${++vmCount}`, `race ${vmCount}`);
     world.arm.clearRequestLog();
-    return { vm, event, ruleName: rule.name };
-  }
+    return made;
+  };
   const ruleOf = (nsgId: string, name: string) =>
     world.arm.getNsg(nsgId)!.properties.securityRules.find((r) => r.name === name);
   const narrow = (nsgId: string, name: string) => () =>
@@ -112,5 +102,52 @@ describe('a rule that changes between the judgement and the DELETE', () => {
     await world.deliver(event); // Event Grid redelivers; nothing changes it this time
     expect(ruleOf(vm.nsgId, ruleName)).toBeUndefined();
     expect(world.teams.cards).toHaveLength(1);
+  });
+
+  const wildcardRuleOnce = (justification: string) =>
+    world.wildcardJitRule(barbara, `once${++vmCount}`, justification);
+  const cardsAbout = (text: string) =>
+    world.teams.cards.filter((c) => JSON.stringify(c.body).includes(text)).length;
+
+  it('the same event delivered twice at once (one removes, one finds it gone): one card', async () => {
+    const { event } = await wildcardRuleOnce('twice at once');
+    await Promise.allSettled([world.deliver(event), world.deliver(event)]);
+    await world.deliver(event).catch(() => undefined); // a redelivery of whichever failed
+    expect(cardsAbout('twice at once')).toBe(1);
+  });
+
+  it('the NSG is deleted after ARM accepted the DELETE and the instance died: the redelivery still alerts, once', async () => {
+    const { vm, event } = await wildcardRuleOnce('nsg deleted later');
+    world.arm.injectFault({ kind: 'reset' }, { method: 'GET', path: '/operations/', times: 50 });
+    await expect(world.deliver(event)).rejects.toThrow();
+    world.arm.faults.clear();
+    await world
+      .networkClientAs('alice@contoso.com')
+      .networkSecurityGroups.beginDeleteAndWait(RESOURCE_GROUP, vm.nsgId.split('/').pop()!, {
+        updateIntervalInMs: 1,
+      });
+    expect(world.arm.getNsg(vm.nsgId)).toBeUndefined();
+    await world.deliver(event);
+    await world.deliver(event);
+    expect(cardsAbout('nsg deleted later')).toBe(1);
+  });
+
+  it('the sweep also deletes only the rule as judged (If-Match): a rule narrowed under its DELETE is kept', async () => {
+    world.arm.events.deliveryEnabled = false;
+    const { vm, ruleName } = await wildcardRuleOnce('sweep race');
+    world.arm.injectFault(
+      {
+        kind: 'before',
+        run: () => world.arm.changeRule(vm.nsgId, ruleName, { sourceAddressPrefix: '203.0.113.7' }),
+      },
+      { method: 'DELETE', path: ruleName },
+    );
+    await sweep(
+      { subscriptions: [SUBSCRIPTION], reportOnly: false },
+      runtimeFromEnvironment().guardDeps(silentLogger),
+    );
+    const rule = world.arm.getNsg(vm.nsgId)!.properties.securityRules.find((r) => r.name === ruleName);
+    expect(rule?.properties.sourceAddressPrefix).toBe('203.0.113.7');
+    expect(cardsAbout('sweep race')).toBe(0);
   });
 });
