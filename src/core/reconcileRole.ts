@@ -34,12 +34,19 @@ export interface RoleWriteMemory {
   /** Fingerprints of drift already alerted, so a persisting drift alerts once. */
   alreadyAlerted(fingerprint: string): boolean;
   markAlerted(fingerprint: string): void;
+  /** When this instance first saw a condition it is waiting out (recorded on the first ask). */
+  pendingSince(condition: string, now: number): number;
 }
 
 export function createRoleWriteMemory(): RoleWriteMemory {
   const writes = new Map<string, { before: RoleShape | undefined; at: number }>();
   const alerted = new Set<string>();
+  const pending = new Map<string, number>();
   return {
+    pendingSince: (condition, now) => {
+      if (!pending.has(condition)) pending.set(condition, now);
+      return pending.get(condition)!;
+    },
     recall: (guid) => writes.get(guid.toLowerCase()),
     remember: (guid, before, at) => void writes.set(guid.toLowerCase(), { before, at }),
     alreadyAlerted: (fingerprint) => alerted.has(fingerprint),
@@ -142,10 +149,30 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
       // (real ARM answered `{"value":[]}` for a second after a create). Never create a second one.
       if (!(error instanceof ArmCallError) || error.armCode !== 'RoleDefinitionWithSameNameExists')
         throw error;
-      deps.log.warn(
-        `role '${desired.roleName}': ARM holds a role of this name that its list does not show yet; pending`,
+      const now = deps.now().getTime();
+      if (now - deps.memory.pendingSince(`same-name|${desired.roleName}`, now) < deps.settleMs) {
+        deps.log.warn(
+          `role '${desired.roleName}': ARM holds a role of this name that its list does not show yet; pending`,
+        );
+        return { status: 'pending', roleName: desired.roleName, roleId, severity, changes, duplicates: [] };
+      }
+      // Longer than any read lag: a role of this name exists that is not assignable at this scope
+      // (names are unique in the tenant). Nothing can be written until someone resolves it.
+      const report: RoleReport = {
+        status: 'ambiguous',
+        roleName: desired.roleName,
+        roleId: undefined,
+        severity: 'critical',
+        changes: [],
+        duplicates: [
+          `a role named '${desired.roleName}' that is not assignable at ${scope} (ARM refuses a second one)`,
+        ],
+      };
+      deps.log.error(
+        `role '${desired.roleName}' cannot be created at ${scope}: a role of this name exists elsewhere in the tenant; nothing changed`,
       );
-      return { status: 'pending', roleName: desired.roleName, roleId, severity, changes, duplicates: [] };
+      await alert(report, request, undefined, deps);
+      return report;
     }
     deps.memory.remember(actualGuid, actual, deps.now().getTime());
     if (actual === undefined && existedBefore) {

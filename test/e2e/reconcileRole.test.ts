@@ -128,6 +128,27 @@ describe('role reconcile through the SDK against the emulator', () => {
     expect(world.teams.cards).toHaveLength(0);
   });
 
+  it('a role of that name that never shows up here (assignable elsewhere in the tenant): pending for the settle time, then one critical card', async () => {
+    world.arm.seedRoleDefinition(
+      `/subscriptions/00000000-0000-4000-8000-0000000000aa`,
+      '99999999-0000-4000-8000-00000000000a',
+      {
+        roleName: ROLE,
+        description: "someone else's",
+        assignableScopes: ['/subscriptions/00000000-0000-4000-8000-0000000000aa'],
+        permissions: [EXACT],
+      },
+    );
+    await world.withSettings({ GUARDRAIL_ROLE_SETTLE_SECONDS: '0' }, async () => {
+      const run = await post();
+      expect(run.status).toBe(200);
+      expect(run.body.role).toMatchObject({ status: 'ambiguous', severity: 'critical' });
+      expect((await post()).body.role.status).toBe('ambiguous');
+    });
+    expect(world.arm.roles.allLatest()).toHaveLength(1);
+    expect(world.teams.cards).toHaveLength(1);
+  });
+
   it('read lag across instances: a second instance that cannot see the new role yet writes the same GUID, reports pending, sends no second card', async () => {
     world.arm.options.roleReadLagMs = 60_000;
     expect((await post()).body.role.status).toBe('created');

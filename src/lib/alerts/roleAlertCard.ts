@@ -39,7 +39,9 @@ const DONE: Record<RoleStatus, string> = {
 export function buildRoleAlertCard(alert: RoleAlert, portalUrl: string): AdaptiveCard {
   const title =
     alert.status === 'ambiguous'
-      ? `Role "${alert.roleName}" is ambiguous: ${alert.duplicates.length} roles share the name`
+      ? alert.duplicates.length > 1
+        ? `Role "${alert.roleName}" is ambiguous: ${alert.duplicates.length} roles share the name`
+        : `Role "${alert.roleName}" cannot be kept here: another role in the tenant has this name`
       : alert.status === 'created'
         ? `Role "${alert.roleName}" was missing and has been created`
         : `Role "${alert.roleName}" drifted from least privilege (${alert.severity})`;
