@@ -105,19 +105,12 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
   const write = deps.mode === 'enforce' && !request.dryRun;
 
   if (found.length > 1) {
-    const report: RoleReport = {
-      status: 'ambiguous',
-      roleName: desired.roleName,
-      roleId: undefined,
-      severity: 'critical',
-      changes: [],
-      duplicates: found.map((r) => r.id),
-    };
-    deps.log.error(
-      `role '${desired.roleName}' is ambiguous: ${report.duplicates.join(', ')}; nothing changed`,
+    return ambiguous(
+      found.map((r) => r.id),
+      `role '${desired.roleName}' is ambiguous: ${found.map((r) => r.id).join(', ')}; nothing changed`,
+      request,
+      deps,
     );
-    await alert(report, request, undefined, deps);
-    return report;
   }
 
   const actual = found[0];
@@ -135,9 +128,17 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
     };
 
   const severity = worstSeverity(changes);
+  const pending: RoleReport = {
+    status: 'pending',
+    roleName: desired.roleName,
+    roleId,
+    severity,
+    changes,
+    duplicates: [],
+  };
   if (isOwnWriteSettling(actualGuid, actual, deps)) {
     deps.log.info(`role '${desired.roleName}': a read still shows the definition before our write; pending`);
-    return { status: 'pending', roleName: desired.roleName, roleId, severity, changes, duplicates: [] };
+    return pending;
   }
   let status: RoleStatus = 'drift-reported';
   if (write) {
@@ -154,25 +155,16 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
         deps.log.warn(
           `role '${desired.roleName}': ARM holds a role of this name that its list does not show yet; pending`,
         );
-        return { status: 'pending', roleName: desired.roleName, roleId, severity, changes, duplicates: [] };
+        return pending;
       }
       // Longer than any read lag: a role of this name exists that is not assignable at this scope
       // (names are unique in the tenant). Nothing can be written until someone resolves it.
-      const report: RoleReport = {
-        status: 'ambiguous',
-        roleName: desired.roleName,
-        roleId: undefined,
-        severity: 'critical',
-        changes: [],
-        duplicates: [
-          `a role named '${desired.roleName}' that is not assignable at ${scope} (ARM refuses a second one)`,
-        ],
-      };
-      deps.log.error(
+      return ambiguous(
+        [`a role named '${desired.roleName}' that is not assignable at ${scope} (ARM refuses a second one)`],
         `role '${desired.roleName}' cannot be created at ${scope}: a role of this name exists elsewhere in the tenant; nothing changed`,
+        request,
+        deps,
       );
-      await alert(report, request, undefined, deps);
-      return report;
     }
     deps.memory.remember(actualGuid, actual, deps.now().getTime());
     if (actual === undefined && existedBefore) {
@@ -181,7 +173,7 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
       deps.log.info(
         `role '${desired.roleName}': ARM already held it though its list did not show it yet; pending`,
       );
-      return { status: 'pending', roleName: desired.roleName, roleId, severity, changes, duplicates: [] };
+      return pending;
     }
     status = actual === undefined ? 'created' : 'updated';
     deps.log.warn(`role '${desired.roleName}' ${status}: ${describe(changes)}`);
@@ -200,6 +192,26 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
   };
   const eventAboutThisRole = request.changedRoleId?.toLowerCase().endsWith(actualGuid.toLowerCase()) ?? false;
   await alert(report, request, eventAboutThisRole ? request.changedBy : actual?.updatedBy, deps);
+  return report;
+}
+
+/** Nothing can be written while the name is not ours alone: one critical alert, an error logged. */
+async function ambiguous(
+  duplicates: readonly string[],
+  problem: string,
+  request: ReconcileRequest,
+  deps: ReconcileDeps,
+): Promise<RoleReport> {
+  const report: RoleReport = {
+    status: 'ambiguous',
+    roleName: deps.desired.roleName,
+    roleId: undefined,
+    severity: 'critical',
+    changes: [],
+    duplicates,
+  };
+  deps.log.error(problem);
+  await alert(report, request, undefined, deps);
   return report;
 }
 
