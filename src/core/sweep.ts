@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { JitPolicyGateway } from '../adapters/jitPolicyGateway.js';
 import { toTeamsMessage } from '../lib/alerts/adaptiveCard.js';
 import { buildAuditDigestCard } from '../lib/alerts/auditDigestCard.js';
-import { parseNsgResourceId } from '../lib/events/nsgResourceId.js';
+import { nsgResourceId, parseNsgResourceId, type NsgRef } from '../lib/events/nsgResourceId.js';
+import type { NsgDocument } from '../lib/nsg/nsgDocument.js';
 import type { Writer } from '../lib/events/writer.js';
 import { auditJitPolicies, type PolicyFinding } from '../lib/jit/auditPolicies.js';
 import type { JitPolicyLike } from '../lib/jit/findJitRequest.js';
@@ -104,6 +105,36 @@ async function sweepSubscription(
     failed: 0,
   };
   const errors: string[] = [];
+  const seen = new Set<string>();
+  /** One NSG through the shared remediation path; failures are counted and named, never thrown. */
+  const look = async (ref: NsgRef, nsg: NsgDocument) => {
+    try {
+      const outcome = await remediateNsg(
+        ref,
+        nsg,
+        {
+          eventId: `sweep:${runId}:${nsgResourceId(ref).toLowerCase()}`,
+          correlationId: runId,
+          writer: SWEEP_WRITER,
+          source: 'sweep',
+        },
+        deps,
+      );
+      if (outcome.status !== 'acted') return;
+      for (const finding of outcome.findings) {
+        tally.wildcardRules += 1;
+        if (finding.action === 'removed') tally.removed += 1;
+        else if (finding.action === 'already-removed') tally.alreadyRemoved += 1;
+        else if (finding.action === 'would-remove') tally.wouldRemove += 1;
+        else tally.failed += 1;
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      deps.log.error(`sweep: ${message}`);
+      errors.push(message);
+      tally.failed += 1;
+    }
+  };
   try {
     for await (const page of deps.nsgs.listNsgPages(subscriptionId)) {
       tally.pages += 1;
@@ -113,32 +144,8 @@ async function sweepSubscription(
           errors.push(`NSG ${nsg.name}: no usable resource id`);
           return;
         }
-        try {
-          const outcome = await remediateNsg(
-            ref,
-            nsg,
-            {
-              eventId: `sweep:${runId}:${nsg.id?.toLowerCase()}`,
-              correlationId: runId,
-              writer: SWEEP_WRITER,
-              source: 'sweep',
-            },
-            deps,
-          );
-          if (outcome.status !== 'acted') return;
-          for (const finding of outcome.findings) {
-            tally.wildcardRules += 1;
-            if (finding.action === 'removed') tally.removed += 1;
-            else if (finding.action === 'already-removed') tally.alreadyRemoved += 1;
-            else if (finding.action === 'would-remove') tally.wouldRemove += 1;
-            else tally.failed += 1;
-          }
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          deps.log.error(`sweep: ${message}`);
-          errors.push(message);
-          tally.failed += 1;
-        }
+        seen.add(nsgResourceId(ref).toLowerCase());
+        await look(ref, nsg);
       });
       tally.nsgsScanned += page.length;
       options.onProgress?.({
@@ -147,6 +154,15 @@ async function sweepSubscription(
         pages: tally.pages,
         wildcardRules: tally.wildcardRules,
       });
+    }
+    // The listing is complete: an open intent whose NSG it no longer holds was started by a look
+    // that did not finish before the NSG went away; its removal is still alerted.
+    const prefix = `/subscriptions/${subscriptionId.toLowerCase()}/`;
+    for (const intent of await deps.intents.openAll()) {
+      const ref = parseNsgResourceId(intent.nsgId);
+      if (!intent.nsgId.startsWith(prefix) || seen.has(intent.nsgId) || ref === undefined) continue;
+      seen.add(intent.nsgId);
+      await look(ref, { name: ref.nsgName, properties: { securityRules: [] } });
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -150,4 +150,20 @@ describe('a rule that changes between the judgement and the DELETE', () => {
     expect(rule?.properties.sourceAddressPrefix).toBe('203.0.113.7');
     expect(cardsAbout('sweep race')).toBe(0);
   });
+
+  it('the NSG is deleted after an accepted DELETE and no event comes again: the sweep alerts the removal, once', async () => {
+    const { vm, event } = await wildcardRuleOnce('found by the sweep');
+    world.arm.injectFault({ kind: 'reset' }, { method: 'GET', path: '/operations/', times: 50 });
+    await expect(world.deliver(event)).rejects.toThrow();
+    world.arm.faults.clear();
+    await world
+      .networkClientAs('alice@contoso.com')
+      .networkSecurityGroups.beginDeleteAndWait(RESOURCE_GROUP, vm.nsgId.split('/').pop()!, {
+        updateIntervalInMs: 1,
+      });
+    const deps = runtimeFromEnvironment().guardDeps(silentLogger);
+    await sweep({ subscriptions: [SUBSCRIPTION], reportOnly: false }, deps);
+    await sweep({ subscriptions: [SUBSCRIPTION], reportOnly: false }, deps);
+    expect(cardsAbout('found by the sweep')).toBe(1);
+  });
 });
