@@ -248,8 +248,8 @@ describe('the settings are documented where operators look', () => {
     expect(() => loadConfig(sample.Values)).not.toThrow();
   });
 
-  it('the README configuration table names every setting', () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  it('the configuration table (docs/configuration.md) names every setting', () => {
+    const readme = readFileSync(join(root, 'docs/configuration.md'), 'utf8');
     for (const name of SETTING_NAMES) expect(readme).toMatch(new RegExp(`\\| \`${name}\` +\\|`));
   });
 });

@@ -109,6 +109,19 @@ describe('a rule that changes between the judgement and the DELETE', () => {
   const cardsAbout = (text: string) =>
     world.teams.cards.filter((c) => JSON.stringify(c.body).includes(text)).length;
 
+  /** The instance dies once ARM accepted the DELETE (every poll fails); then someone deletes the NSG. */
+  async function dieAfterAcceptedDeleteThenDeleteNsg(nsgId: string, event: unknown) {
+    world.arm.injectFault({ kind: 'reset' }, { method: 'GET', path: '/operations/', times: 50 });
+    await expect(world.deliver(event)).rejects.toThrow();
+    world.arm.faults.clear();
+    await world
+      .networkClientAs('alice@contoso.com')
+      .networkSecurityGroups.beginDeleteAndWait(RESOURCE_GROUP, nsgId.split('/').pop()!, {
+        updateIntervalInMs: 1,
+      });
+    expect(world.arm.getNsg(nsgId)).toBeUndefined();
+  }
+
   it('the same event delivered twice at once (one removes, one finds it gone): one card', async () => {
     const { event } = await wildcardRuleOnce('twice at once');
     await Promise.allSettled([world.deliver(event), world.deliver(event)]);
@@ -118,15 +131,7 @@ describe('a rule that changes between the judgement and the DELETE', () => {
 
   it('the NSG is deleted after ARM accepted the DELETE and the instance died: the redelivery still alerts, once', async () => {
     const { vm, event } = await wildcardRuleOnce('nsg deleted later');
-    world.arm.injectFault({ kind: 'reset' }, { method: 'GET', path: '/operations/', times: 50 });
-    await expect(world.deliver(event)).rejects.toThrow();
-    world.arm.faults.clear();
-    await world
-      .networkClientAs('alice@contoso.com')
-      .networkSecurityGroups.beginDeleteAndWait(RESOURCE_GROUP, vm.nsgId.split('/').pop()!, {
-        updateIntervalInMs: 1,
-      });
-    expect(world.arm.getNsg(vm.nsgId)).toBeUndefined();
+    await dieAfterAcceptedDeleteThenDeleteNsg(vm.nsgId, event);
     await world.deliver(event);
     await world.deliver(event);
     expect(cardsAbout('nsg deleted later')).toBe(1);
@@ -153,14 +158,7 @@ describe('a rule that changes between the judgement and the DELETE', () => {
 
   it('the NSG is deleted after an accepted DELETE and no event comes again: the sweep alerts the removal, once', async () => {
     const { vm, event } = await wildcardRuleOnce('found by the sweep');
-    world.arm.injectFault({ kind: 'reset' }, { method: 'GET', path: '/operations/', times: 50 });
-    await expect(world.deliver(event)).rejects.toThrow();
-    world.arm.faults.clear();
-    await world
-      .networkClientAs('alice@contoso.com')
-      .networkSecurityGroups.beginDeleteAndWait(RESOURCE_GROUP, vm.nsgId.split('/').pop()!, {
-        updateIntervalInMs: 1,
-      });
+    await dieAfterAcceptedDeleteThenDeleteNsg(vm.nsgId, event);
     const deps = runtimeFromEnvironment().guardDeps(silentLogger);
     await sweep({ subscriptions: [SUBSCRIPTION], reportOnly: false }, deps);
     await sweep({ subscriptions: [SUBSCRIPTION], reportOnly: false }, deps);

@@ -14,6 +14,7 @@ import { report } from '../support/reliabilityReport.js';
 import { nsgId } from '../../sandbox/emulator/index.js';
 import { shapeEvent } from '../../sandbox/emulator/eventPublisher.js';
 import { SECURITY_RP_PRINCIPAL } from '../../sandbox/emulator/principal.js';
+import { rule } from '../support/nsgBuilders.js';
 import { RESOURCE_GROUP, SUBSCRIPTION, TestWorld } from '../support/world.js';
 
 /**
@@ -279,20 +280,14 @@ describe('fault suite', () => {
   it('oversized row: 420 wildcard rules on one NSG (an alert key joining their names would pass the 32 K table limit) are removed and alerted once', async () => {
     const name = 'rvm-oversized';
     const id = nsgId(SUBSCRIPTION, RESOURCE_GROUP, name);
-    const rules = Array.from({ length: 420 }, (_, i) => ({
-      name: `MicrosoftDefenderForCloud-JITRule-${2000 + i}-${i.toString(16).toUpperCase().padStart(32, '0')}`,
-      properties: {
+    const rules = Array.from({ length: 420 }, (_, i) =>
+      rule({
+        name: `MicrosoftDefenderForCloud-JITRule-${2000 + i}-${i.toString(16).toUpperCase().padStart(32, '0')}`,
         description: `MDC JIT Network Access rule created by an initiation request for policy 'default' of VM '${name}-${i}'.`,
-        protocol: '*',
-        sourcePortRange: '*',
-        destinationPortRange: '22',
-        sourceAddressPrefix: '*',
-        destinationAddressPrefix: '*',
-        access: 'Allow',
+        source: '*',
         priority: 100 + i,
-        direction: 'Inbound',
-      },
-    }));
+      }),
+    ) as { name: string }[];
     world.arm.seedNsg(id, { location: 'westeurope', properties: { securityRules: rules } });
     const event = shapeEvent(
       {
