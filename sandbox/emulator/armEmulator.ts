@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLoopbackCertificate } from './certificate.js';
 import { EventPublisher, type EventListener, type EventSchemaName } from './eventPublisher.js';
 import { FaultInjector, type Fault } from './faults.js';
+import { unregisteredApiVersion } from './apiVersions.js';
 import { authorizationRoutes, RoleDefinitionStore } from './authorizationRoutes.js';
 import { computeRoutes } from './computeRoutes.js';
 import { networkRoutes, nsgId } from './networkRoutes.js';
@@ -31,7 +32,10 @@ export interface ArmEmulatorOptions {
   readonly tenantId?: string;
   /** How JIT's rule writes show up as events; default one NSG write. */
   readonly jitWriteStyle?: 'nsg' | 'rule';
-  /** How long role definition reads keep showing the previous version after a write; default 0. */
+  /**
+   * How long role definition lists lag a write (they leave the role out meanwhile); default 2000,
+   * as recorded; 0 for none.
+   */
   readonly roleReadLagMs?: number;
 }
 
@@ -83,7 +87,7 @@ export class ArmEmulator {
       lroRetryAfterSeconds: options.lroRetryAfterSeconds ?? 1,
       latencyMs: options.latencyMs ?? 0,
       jitWriteStyle: options.jitWriteStyle ?? 'nsg',
-      roleReadLagMs: options.roleReadLagMs ?? 0,
+      roleReadLagMs: options.roleReadLagMs ?? 2_000,
     };
     this.roles = new RoleDefinitionStore({ readLagMs: () => this.options.roleReadLagMs });
     this.state = new ArmState(options.tenantId ?? guidFrom('tenant'));
@@ -95,8 +99,10 @@ export class ArmEmulator {
       baseUrl: () => this.url,
       pageSize: () => this.options.pageSize,
       retryAfterHeader: () => this.retryAfterHeader(),
-      startOperation: (ctx, subscriptionId, location, failure) =>
-        this.startOperation(ctx, subscriptionId, location, failure),
+      startOperation: (ctx, subscriptionId, location, failure, updates) =>
+        this.startOperation(ctx, subscriptionId, location, failure, updates),
+      busy: (resourceId) => this.busy(resourceId),
+      finishOperation: (operation) => this.state.finishOperation(operation),
       publishCallerEvent: (ctx, type, subscriptionId, resourceUri, operationName) =>
         this.events.publish({
           type,
@@ -276,7 +282,7 @@ export class ArmEmulator {
 
   /**
    * Adds a role definition directly (no name check, no event): for drift and duplicates. With
-   * `visibleAfterMs`, reads do not show it for that long (someone else's create, still settling).
+   * `visibleAfterMs`, lists do not show it for that long (someone else's create, still settling).
    */
   seedRoleDefinition(
     scope: string,
@@ -318,7 +324,58 @@ export class ArmEmulator {
     return seconds > 0 ? { 'Retry-After': String(seconds) } : {};
   }
 
-  private startOperation(ctx: RequestContext, subscriptionId: string, location: string, failure?: Fault) {
+  /**
+   * Someone else's write to this NSG is under way for `ms` (as the network RP runs one operation per
+   * NSG at a time): the guardrail's writes to it meanwhile meet contention.
+   */
+  holdNsg(nsgId: string, ms: number, operationName = 'PutSecurityRuleOperation'): void {
+    const nsg = this.state.getNsg(nsgId);
+    if (!nsg) throw new Error(`no NSG ${nsgId}`);
+    this.state.startOperation({
+      id: randomUUID(),
+      pollsLeft: 0,
+      outcome: 'Succeeded',
+      error: undefined,
+      apiVersion: '2025-05-01',
+      location: nsg.location,
+      subscriptionId: /^\/subscriptions\/([^/]+)/i.exec(nsgId)?.[1] ?? '',
+      name: operationName,
+      resourceKey: key(nsgId),
+      holdsUntil: Date.now() + ms,
+    });
+  }
+
+  private busy(resourceId: string): Reply | undefined {
+    const now = Date.now();
+    const operation = this.state.operationUpdating(resourceId, now);
+    if (!operation) return undefined;
+    const seconds = Math.max(1, Math.ceil((operation.holdsUntil - now) / 1000));
+    // As the network RP answers it (429, the reason nested in `details`, the wait in the message).
+    return {
+      status: 429,
+      headers: { 'Retry-After': String(seconds) },
+      body: {
+        error: {
+          code: 'RetryableError',
+          message: 'A retryable error occurred.',
+          details: [
+            {
+              code: 'RetryableErrorDueToAnotherOperation',
+              message: `Operation ${operation.name} (${operation.id}) is updating resource ${resourceId}. The call can be retried in ${seconds} seconds.`,
+            },
+          ],
+        },
+      },
+    };
+  }
+
+  private startOperation(
+    ctx: RequestContext,
+    subscriptionId: string,
+    location: string,
+    failure?: Fault,
+    updates?: { readonly resourceId: string; readonly name: string },
+  ) {
     const id = randomUUID();
     const error =
       failure?.kind === 'lro-failed'
@@ -332,8 +389,13 @@ export class ArmEmulator {
       apiVersion: ctx.apiVersion,
       location,
       subscriptionId,
+      name: updates?.name ?? 'Operation',
+      resourceKey: updates ? key(updates.resourceId) : undefined,
+      // As long as a caller obeying Retry-After takes to see it done; it ends then, polled or not.
+      holdsUntil:
+        Date.now() + this.options.lroPollsUntilDone * Math.max(0, this.options.lroRetryAfterSeconds) * 1000,
     };
-    this.state.operations.set(id, operation);
+    this.state.startOperation(operation);
     const base = `${this.url}/subscriptions/${subscriptionId}/providers/Microsoft.Network/locations/${location}`;
     const version = encodeURIComponent(ctx.apiVersion);
     return {
@@ -441,6 +503,8 @@ export class ArmEmulator {
         'The api-version query parameter (?api-version=) is required for all requests.',
       );
     }
+    const unregistered = unregisteredApiVersion(path, apiVersion);
+    if (unregistered) return unregistered;
     let rateLimitHeaders: Record<string, string> = {};
     if (this.buckets) {
       const kind = match.route.kind;

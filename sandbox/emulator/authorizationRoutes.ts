@@ -24,7 +24,12 @@ interface RoleVersion {
 }
 
 export interface RoleStoreOptions {
-  /** Reads (GET and list) see a write only after this long, as ARM's role reads lag its writes. */
+  /**
+   * How long after a write lists lag it. Recorded (azure-cli `test_custom_role_definition_scenario`,
+   * interactions 2–4): a `$filter=roleName eq` list right after the PUT answered `{"value":[]}`, so a
+   * list leaves the role out until then. A GET by id (the path the PUT went to) shows the write at
+   * once: no recording shows it lagging.
+   */
   readonly readLagMs: () => number;
 }
 
@@ -34,14 +39,7 @@ export class RoleDefinitionStore {
 
   constructor(private readonly options: RoleStoreOptions) {}
 
-  /** The latest version a reader can see now. */
-  visible(guid: string, now = Date.now()): ArmJson | undefined {
-    const versions = this.roles.get(guid.toLowerCase()) ?? [];
-    const seen = versions.filter((v) => v.visibleAt <= now).at(-1);
-    return seen?.doc;
-  }
-
-  /** The latest version, lag or not: what a write conflicts with. */
+  /** The latest version, lag or not: what a GET by id shows and a write conflicts with. */
   latest(guid: string): ArmJson | undefined {
     return this.roles.get(guid.toLowerCase())?.at(-1)?.doc;
   }
@@ -50,10 +48,11 @@ export class RoleDefinitionStore {
     return [...this.roles.values()].flatMap((v) => (v.at(-1)?.doc ? [v.at(-1)!.doc!] : []));
   }
 
-  allVisible(now = Date.now()): ArmJson[] {
-    return [...this.roles.keys()].flatMap((guid) => {
-      const doc = this.visible(guid, now);
-      return doc ? [doc] : [];
+  /** What a list shows: a role written within the lag is left out altogether, as recorded. */
+  allListed(now = Date.now()): ArmJson[] {
+    return [...this.roles.values()].flatMap((versions) => {
+      const latest = versions.at(-1);
+      return latest?.doc && latest.visibleAt <= now ? [latest.doc] : [];
     });
   }
 
@@ -68,7 +67,7 @@ export class RoleDefinitionStore {
 export function authorizationRoutes(core: EmulatorCore, roles: RoleDefinitionStore): Route[] {
   return [
     route('GET', ONE_ROLE, (_ctx, [, guid = '']) => {
-      const doc = roles.visible(decode(guid));
+      const doc = roles.latest(decode(guid));
       return doc
         ? { status: 200, body: doc }
         : armError(
@@ -79,7 +78,7 @@ export function authorizationRoutes(core: EmulatorCore, roles: RoleDefinitionSto
     }),
     route('GET', ROLE_LIST, (ctx, [scope = '']) => {
       const filter = ctx.query.get('$filter');
-      let matches = roles.allVisible().filter((doc) => assignableAt(doc, scope));
+      let matches = roles.allListed().filter((doc) => assignableAt(doc, scope));
       if (filter) {
         const byName = FILTER_ROLE_NAME.exec(filter);
         const byType = FILTER_TYPE.exec(filter);
@@ -187,7 +186,12 @@ export function authorizationRoutes(core: EmulatorCore, roles: RoleDefinitionSto
       doc.id,
       'Microsoft.Authorization/roleDefinitions/write',
     );
-    return { status: 201, body: doc };
+    // Recorded: the PUT's answer says `createdBy: null` and `createdOn` = `updatedOn`, update or
+    // create alike; reads give the object id and the first creation time.
+    return {
+      status: 201,
+      body: { ...doc, properties: { ...props(doc), createdOn: now, createdBy: null } },
+    };
   }
 }
 

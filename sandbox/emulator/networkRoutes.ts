@@ -82,13 +82,18 @@ export function networkRoutes(core: EmulatorCore): Route[] {
     route('PUT', NSG_PATH, (ctx, params) => {
       const [s = '', rg = '', name = ''] = params.map(decode);
       const existing = findNsg(params);
+      const id = nsgId(s, rg, name);
+      const contended = existing ? core.busy(id) : undefined;
+      if (contended) return contended;
       const failed = preconditionFails(ctx, existing);
       if (failed) return failed;
       if (!isRecord(ctx.body)) return armError(400, 'InvalidRequestFormat', 'Cannot parse the request.');
-      const id = nsgId(s, rg, name);
       const lroFailure = ctx.faults.find((f) => f.kind === 'lro-failed');
       const location = String(ctx.body.location ?? existing?.location ?? 'westeurope');
-      const { headers } = core.startOperation(ctx, s, location, lroFailure);
+      const { headers } = core.startOperation(ctx, s, location, lroFailure, {
+        resourceId: id,
+        name: 'PutNetworkSecurityGroupOperation',
+      });
       if (lroFailure) return { status: existing ? 200 : 201, body: existing ?? { id, name }, headers };
       const nsg = state.putNsg(id, ctx.body as Parameters<typeof state.putNsg>[1]);
       publish(ctx, 'Microsoft.Resources.ResourceWriteSuccess', s, id, NSG_WRITE);
@@ -102,10 +107,15 @@ export function networkRoutes(core: EmulatorCore): Route[] {
       const [s = ''] = params.map(decode);
       const nsg = findNsg(params);
       if (!nsg) return { status: 204 };
+      const contended = core.busy(nsg.id);
+      if (contended) return contended;
       const failed = preconditionFails(ctx, nsg);
       if (failed) return failed;
       const lroFailure = ctx.faults.find((f) => f.kind === 'lro-failed');
-      const { headers } = core.startOperation(ctx, s, nsg.location, lroFailure);
+      const { headers } = core.startOperation(ctx, s, nsg.location, lroFailure, {
+        resourceId: nsg.id,
+        name: 'DeleteNetworkSecurityGroupOperation',
+      });
       if (!lroFailure) {
         state.nsgs.delete(key(nsg.id));
         publish(ctx, 'Microsoft.Resources.ResourceDeleteSuccess', s, nsg.id, NSG_DELETE);
@@ -128,6 +138,8 @@ export function networkRoutes(core: EmulatorCore): Route[] {
     route('PUT', `${NSG_PATH}/securityRules/{rule}`, (ctx, params) => {
       const nsg = findNsg(params);
       if (!nsg) return nsgNotFound(params);
+      const contended = core.busy(nsg.id);
+      if (contended) return contended;
       const failed = preconditionFails(ctx, nsg);
       if (failed) return failed;
       const invalid = invalidRule(ctx.body);
@@ -135,7 +147,10 @@ export function networkRoutes(core: EmulatorCore): Route[] {
       const [s = ''] = params.map(decode);
       const name = decode(params[3] ?? '');
       const lroFailure = ctx.faults.find((f) => f.kind === 'lro-failed');
-      const { headers } = core.startOperation(ctx, s, nsg.location, lroFailure);
+      const { headers } = core.startOperation(ctx, s, nsg.location, lroFailure, {
+        resourceId: nsg.id,
+        name: 'PutSecurityRuleOperation',
+      });
       if (lroFailure) return { status: 201, body: { id: `${nsg.id}/securityRules/${name}`, name }, headers };
       const { rule, created } = state.putRule(nsg, name, ctx.body as Record<string, unknown>);
       publish(ctx, 'Microsoft.Resources.ResourceWriteSuccess', s, rule.id, RULE_WRITE);
@@ -151,11 +166,16 @@ export function networkRoutes(core: EmulatorCore): Route[] {
       const name = decode(params[3] ?? '');
       const rule = nsg.properties.securityRules.find((r) => r.name.toLowerCase() === name.toLowerCase());
       if (!rule) return { status: 204 };
+      const contended = core.busy(nsg.id);
+      if (contended) return contended;
       const failed = preconditionFails(ctx, nsg);
       if (failed) return failed;
       const [s = ''] = params.map(decode);
       const lroFailure = ctx.faults.find((f) => f.kind === 'lro-failed');
-      const { headers } = core.startOperation(ctx, s, nsg.location, lroFailure);
+      const { headers } = core.startOperation(ctx, s, nsg.location, lroFailure, {
+        resourceId: nsg.id,
+        name: 'DeleteSecurityRuleOperation',
+      });
       if (!lroFailure) {
         state.removeRule(nsg, name);
         publish(ctx, 'Microsoft.Resources.ResourceDeleteSuccess', s, rule.id, RULE_DELETE);
@@ -224,6 +244,7 @@ function pollOperation(core: EmulatorCore, id: string) {
     operation.pollsLeft -= 1;
     return { running: true, operation };
   }
+  core.finishOperation(operation);
   return { running: false, operation };
 }
 

@@ -49,13 +49,24 @@ export interface EmulatorCore {
     resourceUri: string,
     operationName: string,
   ): void;
-  /** Starts a long-running operation; the returned headers point at the emulator itself. */
+  /**
+   * Starts a long-running operation; the returned headers point at the emulator itself. An
+   * operation that `updates` a resource holds it until done (see `busy`).
+   */
   startOperation(
     ctx: RequestContext,
     subscriptionId: string,
     location: string,
     failure?: Fault,
+    updates?: { readonly resourceId: string; readonly name: string },
   ): { operation: OperationRecord; headers: Record<string, string> };
+  /**
+   * The answer of the network RP to a write on a resource another operation is still updating:
+   * 429 `RetryableError` with `RetryableErrorDueToAnotherOperation` in its details. Undefined when free.
+   */
+  busy(resourceId: string): Reply | undefined;
+  /** A poll found the operation done: it no longer holds its resource. */
+  finishOperation(operation: OperationRecord): void;
 }
 
 export const SEGMENT = '([^/]+)';

@@ -39,6 +39,12 @@ export interface OperationRecord {
   readonly apiVersion: string;
   readonly location: string;
   readonly subscriptionId: string;
+  /** As the network RP names it in a contention error, e.g. `DeleteSecurityRuleOperation`. */
+  readonly name: string;
+  /** The NSG (key) this operation updates: other writes to it wait until it is done. */
+  readonly resourceKey: string | undefined;
+  /** Epoch ms after which it no longer holds its resource, polled or not; 0 once done. */
+  holdsUntil: number;
 }
 
 export const key = (id: string) => id.replace(/\/+/g, '/').replace(/\/$/, '').toLowerCase();
@@ -55,6 +61,8 @@ export class ArmState {
   readonly vms = new Map<string, VmRecord>();
   readonly policies = new Map<string, ArmJson>();
   readonly operations = new Map<string, OperationRecord>();
+  /** The latest operation per resource key that may still be updating it. */
+  private readonly updating = new Map<string, OperationRecord>();
 
   constructor(readonly tenantId: string) {}
 
@@ -87,6 +95,23 @@ export class ArmState {
 
   getNsg(id: string): NsgJson | undefined {
     return this.nsgs.get(key(id));
+  }
+
+  /** The operation still updating this resource, if any: the network RP runs one at a time. */
+  operationUpdating(resourceId: string, now: number): OperationRecord | undefined {
+    const operation = this.updating.get(key(resourceId));
+    return operation !== undefined && operation.holdsUntil > now ? operation : undefined;
+  }
+
+  startOperation(operation: OperationRecord): void {
+    this.operations.set(operation.id, operation);
+    if (operation.resourceKey !== undefined) this.updating.set(operation.resourceKey, operation);
+  }
+
+  finishOperation(operation: OperationRecord): void {
+    operation.holdsUntil = 0;
+    if (operation.resourceKey !== undefined && this.updating.get(operation.resourceKey) === operation)
+      this.updating.delete(operation.resourceKey);
   }
 
   /** Every change to an NSG or its rules gives the whole NSG a new etag, as in ARM. */

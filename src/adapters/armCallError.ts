@@ -1,7 +1,15 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 
 export type ArmFailureKind =
-  'permission-denied' | 'conflict' | 'throttled' | 'server-error' | 'operation-failed' | 'network' | 'other';
+  | 'permission-denied'
+  | 'conflict'
+  /** Another operation is updating the same resource (the network RP runs one at a time). */
+  | 'contention'
+  | 'throttled'
+  | 'server-error'
+  | 'operation-failed'
+  | 'network'
+  | 'other';
 
 /** An ARM call that did not do what the guardrail needed; the message names subscription, NSG and rule. */
 export class ArmCallError extends Error {
@@ -27,8 +35,39 @@ export class ArmCallError extends Error {
 }
 
 function describeCause(cause: unknown): string {
+  const detail = contentionDetail(cause);
+  if (detail !== undefined) return `: ${detail}`;
   if (cause instanceof Error && cause.message) return `: ${cause.message.split('\n')[0]}`;
   return '';
+}
+
+const CONTENTION_CODES = new Set(['anotheroperationinprogress', 'retryableerrorduetoanotheroperation']);
+
+/**
+ * The network RP's answer to a write while another operation updates the resource: 429
+ * `RetryableError` with `RetryableErrorDueToAnotherOperation` nested in `details` (older answers:
+ * 409 `AnotherOperationInProgress`). The detail message names the operation and the wait.
+ */
+function contentionDetail(error: unknown): string | undefined {
+  if (!isRestError(error) || (error.statusCode !== 429 && error.statusCode !== 409)) return undefined;
+  if (CONTENTION_CODES.has(String(error.code).toLowerCase())) return firstLine(error.message);
+  let details: unknown;
+  try {
+    details = (JSON.parse(error.response?.bodyAsText ?? '') as { error?: { details?: unknown } }).error
+      ?.details;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details as { code?: unknown; message?: unknown }[]) {
+    if (CONTENTION_CODES.has(String(detail?.code).toLowerCase()))
+      return firstLine(typeof detail.message === 'string' ? detail.message : String(detail.code));
+  }
+  return undefined;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
 }
 
 /** The HTTP status of an SDK error. By name, not `instanceof`: SDK packages may bundle their own copy. */
@@ -40,7 +79,8 @@ export function toArmCallError(operation: string, target: string, error: unknown
   const status = statusOf(error);
   const code = isRestError(error) ? error.code : undefined;
   let kind: ArmFailureKind;
-  if (status === 403 || status === 401) kind = 'permission-denied';
+  if (contentionDetail(error) !== undefined) kind = 'contention';
+  else if (status === 403 || status === 401) kind = 'permission-denied';
   else if (status === 409 || status === 412) kind = 'conflict';
   else if (status === 429) kind = 'throttled';
   else if (status !== undefined && status >= 500) kind = 'server-error';

@@ -2,7 +2,7 @@ import { AuthorizationManagementClient, type RoleDefinition } from '@azure/arm-a
 import type { TokenCredential } from '@azure/core-auth';
 import type { GuardrailConfig } from '../config/settings.js';
 import { dedupe, type RoleShape } from '../lib/role/roleDefinition.js';
-import { toArmCallError } from './armCallError.js';
+import { statusOf, toArmCallError } from './armCallError.js';
 import { armClientOptions } from './armClientOptions.js';
 
 export interface FoundRole extends RoleShape {
@@ -15,16 +15,17 @@ export interface FoundRole extends RoleShape {
 export interface RoleGateway {
   /** Every role definition with this name that is assignable at the scope (one list call). */
   findByName(scope: string, roleName: string): Promise<FoundRole[]>;
+  /** The definition with this GUID, or undefined when ARM answers 404. */
+  getById(scope: string, guid: string): Promise<FoundRole | undefined>;
   /**
-   * Creates or replaces the definition with this GUID at the scope (ARM answers 201 either way).
-   * `existedBefore`: the answer's `createdOn` is older than its `updatedOn`, so this PUT replaced a
-   * definition rather than creating it (compared within ARM's answer: no clock of ours involved).
+   * Creates or replaces the definition with this GUID at the scope. ARM answers 201 either way, and
+   * its answer cannot tell which it was: recorded, an update answers `createdOn` = `updatedOn`.
    */
   put(
     scope: string,
     guid: string,
     role: RoleShape & { roleName: string; assignableScopes: readonly string[] },
-  ): Promise<{ readonly existedBefore: boolean }>;
+  ): Promise<void>;
 }
 
 export function createRoleGateway(config: GuardrailConfig, credential: TokenCredential): RoleGateway {
@@ -46,10 +47,22 @@ export function createRoleGateway(config: GuardrailConfig, credential: TokenCred
       return found;
     },
 
-    async put(scope, guid, role) {
-      let written: RoleDefinition;
+    async getById(scope, guid) {
       try {
-        written = await client.roleDefinitions.createOrUpdate(scope, guid, {
+        return toFoundRole(await client.roleDefinitions.get(scope, guid));
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw toArmCallError(
+          'read role definition',
+          `${scope}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
+          error,
+        );
+      }
+    },
+
+    async put(scope, guid, role) {
+      try {
+        await client.roleDefinitions.createOrUpdate(scope, guid, {
           roleName: role.roleName,
           description: role.description ?? '',
           roleType: 'CustomRole',
@@ -70,9 +83,6 @@ export function createRoleGateway(config: GuardrailConfig, credential: TokenCred
           error,
         );
       }
-      const created = written.createdOn?.getTime();
-      const updated = written.updatedOn?.getTime();
-      return { existedBefore: created !== undefined && updated !== undefined && created < updated };
     },
   };
 }

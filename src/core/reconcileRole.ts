@@ -101,7 +101,7 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
   await sendUnsentRoleAlerts(deps);
   const { desired, scope } = deps;
   const guid = roleDefinitionGuid(desired.roleName, scope);
-  const found = await deps.roles.findByName(scope, desired.roleName);
+  const found = await findRole(guid, request, deps);
   const write = deps.mode === 'enforce' && !request.dryRun;
 
   if (found.length > 1) {
@@ -142,9 +142,8 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
   }
   let status: RoleStatus = 'drift-reported';
   if (write) {
-    let existedBefore: boolean;
     try {
-      ({ existedBefore } = await deps.roles.put(scope, actualGuid, desired));
+      await deps.roles.put(scope, actualGuid, desired);
     } catch (error) {
       // The list did not show a role of this name, but ARM holds one: its reads lag its writes
       // (real ARM answered `{"value":[]}` for a second after a create). Never create a second one.
@@ -167,14 +166,6 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
       );
     }
     deps.memory.remember(actualGuid, actual, deps.now().getTime());
-    if (actual === undefined && existedBefore) {
-      // Our list did not show it, but the PUT replaced it: it was there (most likely another
-      // instance's create that reads do not show yet). Not a create of ours: nothing to alert.
-      deps.log.info(
-        `role '${desired.roleName}': ARM already held it though its list did not show it yet; pending`,
-      );
-      return pending;
-    }
     status = actual === undefined ? 'created' : 'updated';
     deps.log.warn(`role '${desired.roleName}' ${status}: ${describe(changes)}`);
   } else {
@@ -193,6 +184,33 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
   const eventAboutThisRole = request.changedRoleId?.toLowerCase().endsWith(actualGuid.toLowerCase()) ?? false;
   await alert(report, request, eventAboutThisRole ? request.changedBy : actual?.updatedBy, deps);
   return report;
+}
+
+/**
+ * The definitions of the desired name at the scope: one list call. ARM's lists lag its writes (a
+ * list right after a PUT answered `{"value":[]}` in a real recording), so when the list shows none,
+ * the role is read by id (its derived GUID, and the one a write event names): another instance's
+ * create, or someone's write the event told us of, is then seen as it is, not as missing.
+ */
+async function findRole(guid: string, request: ReconcileRequest, deps: ReconcileDeps): Promise<FoundRole[]> {
+  const { scope, desired } = deps;
+  const listed = await deps.roles.findByName(scope, desired.roleName);
+  if (listed.length > 0) return listed;
+  const eventGuid = request.changedRoleId?.split('/').pop();
+  const guids = [...new Set([guid, eventGuid].filter((g): g is string => !!g).map((g) => g.toLowerCase()))];
+  for (const candidate of guids) {
+    const role = await deps.roles.getById(scope, candidate);
+    if (role?.roleName?.toLowerCase() === desired.roleName.toLowerCase() && assignableHere(role, scope)) {
+      deps.log.info(`role '${desired.roleName}': not listed yet, read by id (${candidate})`);
+      return [role];
+    }
+  }
+  return [];
+}
+
+function assignableHere(role: FoundRole, scope: string): boolean {
+  const target = `${scope.replace(/\/+$/, '').toLowerCase()}/`;
+  return (role.assignableScopes ?? []).some((s) => target.startsWith(`${s.replace(/\/+$/, '').toLowerCase()}/`));
 }
 
 /** Nothing can be written while the name is not ours alone: one critical alert, an error logged. */

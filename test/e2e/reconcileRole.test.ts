@@ -100,10 +100,10 @@ describe('role reconcile through the SDK against the emulator', () => {
     expect(world.teams.cards).toHaveLength(1);
   });
 
-  it('read lag: a run that cannot see the new role yet is pending, not a second create', async () => {
+  it('read lag: a run whose list does not show the new role yet reads it by id: in sync, not a second create', async () => {
     world.arm.options.roleReadLagMs = 60_000;
     expect((await post()).body.role.status).toBe('created');
-    expect((await post()).body.role.status).toBe('pending');
+    expect((await post()).body.role.status).toBe('in-sync');
     await reconcileTimer({} as never, world.context('reconcileTimer'));
     expect(roleWrites()).toHaveLength(1);
     expect(world.teams.cards).toHaveLength(1);
@@ -149,21 +149,22 @@ describe('role reconcile through the SDK against the emulator', () => {
     expect(world.teams.cards).toHaveLength(1);
   });
 
-  it('read lag across instances: a second instance that cannot see the new role yet writes the same GUID, reports pending, sends no second card', async () => {
+  it('read lag across instances: a second instance whose list does not show the new role yet reads it by id: no write, no second card', async () => {
     world.arm.options.roleReadLagMs = 60_000;
     expect((await post()).body.role.status).toBe('created');
     // Another instance: a new runtime, with no memory of the first one's write.
     const second = await world.withSettings({ GUARDRAIL_TEAMS_RETRY_DELAY_MS: '7' }, () => post());
-    expect(second.body.role.status).toBe('pending');
+    expect(second.body.role.status).toBe('in-sync');
+    expect(roleWrites()).toHaveLength(1);
     expect(world.arm.roles.allLatest()).toHaveLength(1);
     expect(world.teams.cards).toHaveLength(1);
   });
 
-  it('read lag after an update: the stale definition is pending; a different change is new drift', async () => {
+  it('read lag after an update: the role read by id is in sync; a different change is new drift', async () => {
     seedRole(GUID, [{ ...EXACT, actions: [...EXACT.actions, '*'] }]);
     world.arm.options.roleReadLagMs = 60_000;
     expect((await post()).body.role).toMatchObject({ status: 'updated', severity: 'critical' });
-    expect((await post()).body.role.status).toBe('pending');
+    expect((await post()).body.role.status).toBe('in-sync');
     expect(roleWrites()).toHaveLength(1);
     // Someone else changes it meanwhile (visible at once): that is drift again, and it is fixed.
     seedRole(GUID, [{ ...EXACT, dataActions: ['Microsoft.Compute/virtualMachines/login/action'] }]);

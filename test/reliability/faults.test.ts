@@ -324,15 +324,21 @@ describe('fault suite', () => {
     expect(oldKey.length).toBeGreaterThan(32_768);
   }, 180_000);
 
-  it('role read gap: ARM lists no role for 2 s after a create; another instance reconciling then creates nothing and alerts nothing', async () => {
+  it('role read gap: ARM lists no role for 2 s after a create; another instance (its timer, then the write event) creates nothing and alerts nothing', async () => {
     world.arm.options.roleReadLagMs = 2_000;
     const before = world.teams.cards.length;
+    const stopCollecting = world.collectEvents();
     try {
       await reconcileTimer({} as never, world.context('reconcileTimer')); // instance A creates the role
-      await world.withSettings({ GUARDRAIL_TEAMS_RETRY_DELAY_MS: '9' }, () =>
-        reconcileTimer({} as never, world.context('reconcileTimer')),
-      ); // instance B, inside the gap
+      // Instance B, inside the gap: its timer runs, and it handles A's write event.
+      await world.withSettings({ GUARDRAIL_TEAMS_RETRY_DELAY_MS: '9' }, async () => {
+        await reconcileTimer({} as never, world.context('reconcileTimer'));
+        const delivered = await world.deliverInbox();
+        expect(delivered.length).toBeGreaterThan(0);
+        expect(delivered.filter((d) => d.status !== 'fulfilled')).toEqual([]);
+      });
     } finally {
+      stopCollecting();
       world.arm.options.roleReadLagMs = 0;
     }
     const cards = world.teams.cards.length - before;

@@ -105,6 +105,7 @@ describe('the repository stands alone: nothing it runs reads outside the clone',
       'test/fixtures/SOURCES.md',
       'test/fixtures/arm/SOURCES.md',
       'test/fixtures/arm/recorded-nsgs/SOURCES.md',
+      'test/fixtures/arm/recordings/SOURCES.md',
       'test/fixtures/azure/SOURCES.md',
       'test/fixtures/teams/SOURCES.md',
     ]);

@@ -85,6 +85,9 @@ function inline(schema: unknown, file: string, stack: string[] = []): Json {
   }
   if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
   if (Array.isArray(out.required) && out.required.length === 0) delete out.required;
+  // Real ARM sends read-only strings as null where the spec says string (role `createdBy`: the
+  // azure-cli and Cloud Custodian recordings under arm/recordings): reality wins over the spec.
+  if (s.readOnly === true && out.type === 'string') out.type = ['string', 'null'];
   return out;
 }
 
