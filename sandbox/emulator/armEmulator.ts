@@ -402,7 +402,10 @@ export class ArmEmulator {
       operation,
       headers: {
         'Azure-AsyncOperation': `${base}/operations/${id}?api-version=${version}`,
-        Location: `${base}/operationResults/${id}?api-version=${version}`,
+        // Recorded: a DELETE's 202 points at both; a PUT's 201 or 200 only at Azure-AsyncOperation.
+        ...(ctx.method === 'DELETE'
+          ? { Location: `${base}/operationResults/${id}?api-version=${version}` }
+          : {}),
         'Azure-AsyncNotification': 'Enabled',
         ...this.retryAfterHeader(),
       },

@@ -219,18 +219,17 @@ export function networkRoutes(core: EmulatorCore): Route[] {
       (ctx, [, , id = '']) => {
         const poll = pollOperation(core, decode(id));
         if (!poll) return armError(404, 'OperationNotFound', `Operation ${id} not found.`);
-        if (poll.running) {
-          return {
-            status: 202,
-            headers: {
-              Location: `${new URL(ctx.path, core.baseUrl())}?api-version=${ctx.apiVersion}`,
-              ...core.retryAfterHeader(),
-            },
-          };
-        }
+        // Recorded (azure-libraries-for-net NSG session, entry 20): the answer points at both
+        // monitors again, done or not.
+        const self = `${new URL(ctx.path, core.baseUrl())}?api-version=${ctx.apiVersion}`;
+        const headers = {
+          'Azure-AsyncOperation': self.replace(/\/operationResults\//i, '/operations/'),
+          Location: self,
+        };
+        if (poll.running) return { status: 202, headers: { ...headers, ...core.retryAfterHeader() } };
         const { operation } = poll;
         if (operation.outcome === 'Failed') return { status: 400, body: { error: operation.error } };
-        return { status: 204 };
+        return { status: 204, headers };
       },
     ),
   ];

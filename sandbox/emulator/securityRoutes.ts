@@ -1,5 +1,5 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { SECURITY_RP_PRINCIPAL, displayOf } from './principal.js';
+import { SECURITY_RP_PRINCIPAL } from './principal.js';
 import {
   armError,
   decode,
@@ -286,7 +286,9 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
       requestVms.push({ id: record.id, ports });
       if (nsg && ruleIds.length > 0) publishJitWrite(ctx, s, nsg, ruleIds);
     }
-    const requestor = ctx.principal.kind === 'user' ? ctx.principal.upn : displayOf(ctx.principal);
+    // A user's UPN, as the documented example shows; an application's request says "" (the Azure
+    // PowerShell JIT recordings, made as a service principal).
+    const requestor = ctx.principal.kind === 'user' ? ctx.principal.upn : '';
     const justification = typeof body.justification === 'string' ? body.justification : undefined;
     const request = {
       virtualMachines: requestVms,

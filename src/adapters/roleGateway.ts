@@ -100,6 +100,7 @@ function toFoundRole(definition: RoleDefinition): FoundRole {
     dataActions: union((p) => p.dataActions),
     notDataActions: union((p) => p.notDataActions),
     assignableScopes: definition.assignableScopes ?? [],
-    updatedBy: definition.updatedBy,
+    // Real ARM sends null for roles it has no writer for (the Cloud Custodian recording).
+    updatedBy: definition.updatedBy ?? undefined,
   };
 }

@@ -210,7 +210,9 @@ async function findRole(guid: string, request: ReconcileRequest, deps: Reconcile
 
 function assignableHere(role: FoundRole, scope: string): boolean {
   const target = `${scope.replace(/\/+$/, '').toLowerCase()}/`;
-  return (role.assignableScopes ?? []).some((s) => target.startsWith(`${s.replace(/\/+$/, '').toLowerCase()}/`));
+  return (role.assignableScopes ?? []).some((s) =>
+    target.startsWith(`${s.replace(/\/+$/, '').toLowerCase()}/`),
+  );
 }
 
 /** Nothing can be written while the name is not ours alone: one critical alert, an error logged. */

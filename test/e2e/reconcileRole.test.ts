@@ -100,6 +100,13 @@ describe('role reconcile through the SDK against the emulator', () => {
     expect(world.teams.cards).toHaveLength(1);
   });
 
+  it('a drifted role whose createdBy and updatedBy ARM gives as null (as recorded) is fixed; nothing says "null"', async () => {
+    seedRole(GUID, [{ ...EXACT, actions: [...EXACT.actions, '*'] }], { createdBy: null, updatedBy: null });
+    expect((await post()).body.role).toMatchObject({ status: 'updated', severity: 'critical' });
+    expect(world.teams.cards).toHaveLength(1);
+    expect(JSON.stringify(world.teams.cards[0]!.body)).not.toMatch(/\bnull\b/);
+  });
+
   it('read lag: a run whose list does not show the new role yet reads it by id: in sync, not a second create', async () => {
     world.arm.options.roleReadLagMs = 60_000;
     expect((await post()).body.role.status).toBe('created');

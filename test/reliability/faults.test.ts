@@ -231,11 +231,23 @@ describe('fault suite', () => {
         { method: 'DELETE', times: 1 },
       ),
     ));
-  it('contention: 429 RetryableErrorDueToAnotherOperation with Retry-After on the DELETE', () =>
+  it("contention: someone else's write holds the NSG when the DELETE arrives (the emulator's own 429 RetryableError, Retry-After)", async () => {
+    let held = '';
+    await scenario('contention-429', ({ nsgId }) => {
+      held = nsgId;
+      world.arm.injectFault(
+        { kind: 'before', run: () => world.arm.holdNsg(nsgId, 1_500, 'PutSecurityRuleOperation') },
+        { method: 'DELETE', times: 1 },
+      );
+    });
+    const deletes = world.arm.requests.filter((r) => r.method === 'DELETE' && r.path.startsWith(held));
+    expect(deletes.map((r) => r.status)).toEqual([429, 202]);
+  });
+  it('contention answered without Retry-After: reported as contention, redelivered', () =>
     scenario(
-      'contention-429',
+      'contention-no-retry-after',
       arm(
-        { kind: 'status', status: 429, code: 'RetryableErrorDueToAnotherOperation', retryAfter: 1 },
+        { kind: 'status', status: 429, code: 'RetryableErrorDueToAnotherOperation' },
         { method: 'DELETE', times: 2 },
       ),
     ));

@@ -633,3 +633,60 @@ describe('event delivery to a webhook', () => {
     }
   });
 });
+
+describe('one operation per NSG at a time, as the network RP runs them', () => {
+  const arm = new ArmEmulator();
+  const rule = (priority: number) => ({
+    properties: {
+      protocol: 'Tcp',
+      access: 'Allow',
+      direction: 'Inbound',
+      priority,
+      sourceAddressPrefix: '*',
+      sourcePortRange: '*',
+      destinationAddressPrefix: '*',
+      destinationPortRange: '22',
+    },
+  });
+  beforeAll(async () => {
+    await arm.start();
+    arm.seedNsg(NSG, {
+      properties: {
+        securityRules: [
+          { name: 'a', ...rule(100) },
+          { name: 'b', ...rule(101) },
+        ],
+      },
+    });
+  });
+  afterAll(() => arm.stop());
+
+  it('a write while another operation updates the NSG: 429 RetryableError, the reason nested in details, Retry-After; reads go on; after it, the write is taken', async () => {
+    const first = await armRequest(arm.url, arm.ca, 'DELETE', `${NSG}/securityRules/a${NET}`);
+    expect(first.status).toBe(202);
+    const contended = await armRequest(arm.url, arm.ca, 'DELETE', `${NSG}/securityRules/b${NET}`);
+    expect(contended.status).toBe(429);
+    expect(contended.headers['retry-after']).toBe('1');
+    const error = (
+      contended.body as { error: { code: string; details: { code: string; message: string }[] } }
+    ).error;
+    expect(error.code).toBe('RetryableError');
+    expect(error.details.map((d) => d.code)).toEqual(['RetryableErrorDueToAnotherOperation']);
+    expect(error.details[0]!.message).toMatch(
+      new RegExp(
+        `^Operation DeleteSecurityRuleOperation \\([0-9a-f-]+\\) is updating resource ${NSG}\\. The call can be retried in 1 seconds\\.$`,
+      ),
+    );
+    expect((await armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`)).status).toBe(200);
+    // The first operation is done once polled to the end (or its time is up).
+    const monitor = String(first.headers['azure-asyncoperation']);
+    let done = false;
+    for (let i = 0; i < 5 && !done; i++) {
+      done =
+        ((await armRequest(arm.url, arm.ca, 'GET', monitor)).body as { status: string }).status ===
+        'Succeeded';
+    }
+    expect(done).toBe(true);
+    expect((await armRequest(arm.url, arm.ca, 'DELETE', `${NSG}/securityRules/b${NET}`)).status).toBe(202);
+  });
+});
