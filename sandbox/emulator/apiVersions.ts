@@ -61,7 +61,10 @@ const FAMILIES: readonly Family[] = [
  * versions the published specs define (`registeredApiVersions.json`, with its source).
  */
 export function unregisteredApiVersion(path: string, apiVersion: string): Reply | undefined {
-  const family = FAMILIES.find((f) => f.pattern.test(path));
+  // The type is the one the last provider segment names (a role definition at an NSG's scope is
+  // Microsoft.Authorization's).
+  const last = path.slice(path.toLowerCase().lastIndexOf('/providers/'));
+  const family = FAMILIES.find((f) => f.pattern.test(last));
   if (family === undefined || family.accepted.has(apiVersion)) return undefined;
   const supported = [...family.accepted].sort().reverse().join(', ');
   return armError(

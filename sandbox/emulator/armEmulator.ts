@@ -33,8 +33,8 @@ export interface ArmEmulatorOptions {
   /** How JIT's rule writes show up as events; default one NSG write. */
   readonly jitWriteStyle?: 'nsg' | 'rule';
   /**
-   * How long role definition lists lag a write (they leave the role out meanwhile); default 2000,
-   * as recorded; 0 for none.
+   * How long role definition lists lag a write (they leave the role out meanwhile); default 2000.
+   * Recorded: two lists 0 and 1 s after an update were both empty; how long it lasts is not.
    */
   readonly roleReadLagMs?: number;
 }
@@ -350,7 +350,9 @@ export class ArmEmulator {
     const operation = this.state.operationUpdating(resourceId, now);
     if (!operation) return undefined;
     const seconds = Math.max(1, Math.ceil((operation.holdsUntil - now) / 1000));
-    // As the network RP answers it (429, the reason nested in `details`, the wait in the message).
+    // As the network RP answers it (a 429 quoted in Azure/azure-sdk-for-python#556: the reason
+    // nested in `details`, the wait in the message; not in our recordings). Retry-After is our
+    // choice: without it the SDK does not retry (the guard then names it contention and fails).
     return {
       status: 429,
       headers: { 'Retry-After': String(seconds) },
@@ -391,9 +393,11 @@ export class ArmEmulator {
       subscriptionId,
       name: updates?.name ?? 'Operation',
       resourceKey: updates ? key(updates.resourceId) : undefined,
-      // As long as a caller obeying Retry-After takes to see it done; it ends then, polled or not.
+      // As long as a caller obeying Retry-After takes to see it done (its InProgress polls, then the
+      // last); it ends then, polled or not.
       holdsUntil:
-        Date.now() + this.options.lroPollsUntilDone * Math.max(0, this.options.lroRetryAfterSeconds) * 1000,
+        Date.now() +
+        (this.options.lroPollsUntilDone + 1) * Math.max(0, this.options.lroRetryAfterSeconds) * 1000,
     };
     this.state.startOperation(operation);
     const base = `${this.url}/subscriptions/${subscriptionId}/providers/Microsoft.Network/locations/${location}`;

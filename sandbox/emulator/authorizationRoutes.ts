@@ -152,7 +152,8 @@ export function authorizationRoutes(core: EmulatorCore, roles: RoleDefinitionSto
     }
     const existing = roles.latest(guid);
     const now = new Date().toISOString();
-    // Real ARM names the writer by object id (never a UPN), and an old definition may say null.
+    // Real ARM names the writer by object id (Cloud Custodian's recording has one old role saying a
+    // plain name), and an old definition may say null.
     const who = ctx.principal.objectId;
     const doc: ArmJson = {
       id: `${scope}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,

@@ -83,7 +83,7 @@ export function networkRoutes(core: EmulatorCore): Route[] {
       const [s = '', rg = '', name = ''] = params.map(decode);
       const existing = findNsg(params);
       const id = nsgId(s, rg, name);
-      const contended = existing ? core.busy(id) : undefined;
+      const contended = core.busy(id);
       if (contended) return contended;
       const failed = preconditionFails(ctx, existing);
       if (failed) return failed;

@@ -1,9 +1,9 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 
+/** `contention`: another operation is updating the same resource (the network RP runs one at a time). */
 export type ArmFailureKind =
   | 'permission-denied'
   | 'conflict'
-  /** Another operation is updating the same resource (the network RP runs one at a time). */
   | 'contention'
   | 'throttled'
   | 'server-error'

@@ -78,7 +78,7 @@ export interface ReconcileRequest {
 }
 
 export type RoleChange = Omit<ClassifiedChange, 'field'> & {
-  readonly field: ClassifiedChange['field'] | 'description';
+  readonly field: ClassifiedChange['field'] | 'description' | 'roleName';
 };
 
 export interface RoleReport {
@@ -93,7 +93,8 @@ export interface RoleReport {
 const OUTBOX_BUCKET = 'role-reconcile';
 
 /**
- * Keeps the JIT requester role at its desired definition: one list call finds it by name; missing,
+ * Keeps the JIT requester role at its desired definition: a list call finds it by name (a read by
+ * id when the list, lagging, shows none); missing,
  * it is created with a GUID derived from name and scope; drifted, it is rewritten (enforce) or
  * reported; with two of that name nothing is touched. Every change found or made is alerted once.
  */
@@ -145,8 +146,8 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
     try {
       await deps.roles.put(scope, actualGuid, desired);
     } catch (error) {
-      // The list did not show a role of this name, but ARM holds one: its reads lag its writes
-      // (real ARM answered `{"value":[]}` for a second after a create). Never create a second one.
+      // The list did not show a role of this name, but ARM holds one: its lists lag its writes
+      // (recorded: `{"value":[]}` right after a PUT). Never create a second one.
       if (!(error instanceof ArmCallError) || error.armCode !== 'RoleDefinitionWithSameNameExists')
         throw error;
       const now = deps.now().getTime();
@@ -196,14 +197,30 @@ async function findRole(guid: string, request: ReconcileRequest, deps: Reconcile
   const { scope, desired } = deps;
   const listed = await deps.roles.findByName(scope, desired.roleName);
   if (listed.length > 0) return listed;
-  const eventGuid = request.changedRoleId?.split('/').pop();
-  const guids = [...new Set([guid, eventGuid].filter((g): g is string => !!g).map((g) => g.toLowerCase()))];
-  for (const candidate of guids) {
-    const role = await deps.roles.getById(scope, candidate);
-    if (role?.roleName?.toLowerCase() === desired.roleName.toLowerCase() && assignableHere(role, scope)) {
-      deps.log.info(`role '${desired.roleName}': not listed yet, read by id (${candidate})`);
-      return [role];
-    }
+  // The derived GUID is ours whatever it is called now: renamed or moved out of the list's reach,
+  // it is still the role to keep (a rename is drift like any other).
+  const ours = await deps.roles.getById(scope, guid);
+  if (ours !== undefined) {
+    deps.log.info(`role '${desired.roleName}': not listed, read by id (${guid})`);
+    return [ours];
+  }
+  // A role-write event names the role written: adopted only when it is this role, here.
+  const eventGuid = /\/roleDefinitions\/([0-9a-f-]{36})\/?$/i.exec(request.changedRoleId ?? '')?.[1];
+  if (
+    request.trigger !== 'event' ||
+    eventGuid === undefined ||
+    eventGuid.toLowerCase() === guid.toLowerCase()
+  )
+    return [];
+  const written = await deps.roles.getById(scope, eventGuid).catch((error: unknown) => {
+    deps.log.warn(
+      `role '${desired.roleName}': could not read ${eventGuid} named by the event: ${String(error)}`,
+    );
+    return undefined;
+  });
+  if (written?.roleName?.toLowerCase() === desired.roleName.toLowerCase() && assignableHere(written, scope)) {
+    deps.log.info(`role '${desired.roleName}': not listed yet, read by id (${eventGuid}, from the event)`);
+    return [written];
   }
   return [];
 }
@@ -237,6 +254,15 @@ async function ambiguous(
 
 function roleChanges(actual: FoundRole, desired: DesiredRole): RoleChange[] {
   const changes: RoleChange[] = classifyChanges(diffRole(actual, desired).changes);
+  if (actual.roleName !== undefined && actual.roleName !== desired.roleName) {
+    changes.push({
+      field: 'roleName',
+      extra: [actual.roleName],
+      missing: [desired.roleName],
+      severity: 'critical',
+      meaning: 'renamed: requesters and the guardrail look for it by name',
+    });
+  }
   if ((actual.description ?? '') !== (desired.description ?? '')) {
     changes.push({
       field: 'description',

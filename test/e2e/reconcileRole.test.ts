@@ -100,6 +100,38 @@ describe('role reconcile through the SDK against the emulator', () => {
     expect(world.teams.cards).toHaveLength(1);
   });
 
+  it('our role renamed out of the list (same GUID) is found by id and renamed back: critical drift, not a second role', async () => {
+    seedRole(GUID, [EXACT], { roleName: 'Harmless Reader' });
+    const run = await post();
+    expect(run.body.role).toMatchObject({ status: 'updated', severity: 'critical' });
+    expect(world.arm.roles.allLatest()).toHaveLength(1);
+    expect(world.arm.roles.latest(GUID)).toMatchObject({ properties: { roleName: ROLE } });
+    expect(JSON.stringify(world.teams.cards[0]!.body)).toContain('Harmless Reader');
+  });
+
+  it('a write event naming a role of this name that is not assignable here is not adopted', async () => {
+    const elsewhere = '/subscriptions/00000000-0000-4000-8000-0000000000bb';
+    const other = '99999999-0000-4000-8000-00000000000b';
+    const mallory = new AuthorizationManagementClient(
+      emulatorCredential(userPrincipal('mallory@contoso.com')),
+      SUBSCRIPTION,
+      { endpoint: world.arm.url, $host: world.arm.url, tlsOptions: { ca: world.arm.ca } },
+    );
+    await mallory.roleDefinitions.createOrUpdate(elsewhere, other, {
+      roleName: ROLE,
+      description: DEFAULT_ROLE_DESCRIPTION,
+      permissions: [{ ...EXACT, actions: ['*'] }],
+      assignableScopes: [elsewhere],
+    });
+    const results = await world.deliverInbox();
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    // Not taken for ours (no write to it); ours cannot be created while that name is taken: pending.
+    expect(roleWrites()).toHaveLength(1);
+    expect(world.arm.roles.latest(other)).toMatchObject({ properties: { assignableScopes: [elsewhere] } });
+    expect(world.arm.roles.latest(GUID)).toBeUndefined();
+    expect(world.teams.cards).toHaveLength(0);
+  });
+
   it('a drifted role whose createdBy and updatedBy ARM gives as null (as recorded) is fixed; nothing says "null"', async () => {
     seedRole(GUID, [{ ...EXACT, actions: [...EXACT.actions, '*'] }], { createdBy: null, updatedBy: null });
     expect((await post()).body.role).toMatchObject({ status: 'updated', severity: 'critical' });

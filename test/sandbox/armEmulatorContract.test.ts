@@ -666,7 +666,7 @@ describe('one operation per NSG at a time, as the network RP runs them', () => {
     expect(first.status).toBe(202);
     const contended = await armRequest(arm.url, arm.ca, 'DELETE', `${NSG}/securityRules/b${NET}`);
     expect(contended.status).toBe(429);
-    expect(contended.headers['retry-after']).toBe('1');
+    expect(contended.headers['retry-after']).toBe('2');
     const error = (
       contended.body as { error: { code: string; details: { code: string; message: string }[] } }
     ).error;
@@ -674,7 +674,7 @@ describe('one operation per NSG at a time, as the network RP runs them', () => {
     expect(error.details.map((d) => d.code)).toEqual(['RetryableErrorDueToAnotherOperation']);
     expect(error.details[0]!.message).toMatch(
       new RegExp(
-        `^Operation DeleteSecurityRuleOperation \\([0-9a-f-]+\\) is updating resource ${NSG}\\. The call can be retried in 1 seconds\\.$`,
+        `^Operation DeleteSecurityRuleOperation \\([0-9a-f-]+\\) is updating resource ${NSG}\\. The call can be retried in 2 seconds\\.$`,
       ),
     );
     expect((await armRequest(arm.url, arm.ca, 'GET', `${NSG}${NET}`)).status).toBe(200);

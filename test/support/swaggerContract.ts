@@ -59,7 +59,10 @@ function inline(schema: unknown, file: string, stack: string[] = []): Json {
     if (k.startsWith('x-') || k === 'discriminator' || k === 'example' || k === 'description') continue;
     if (k === 'properties') {
       out.properties = Object.fromEntries(
-        Object.entries(v as Json).map(([name, sub]) => [name, inline(sub, file, stack)]),
+        Object.entries(v as Json).map(([name, sub]) => [
+          name,
+          nullableWhereArmSendsNull(name, inline(sub, file, stack)),
+        ]),
       );
     } else if (k === 'items' || k === 'additionalProperties') {
       out[k] = typeof v === 'boolean' ? v : inline(v, file, stack);
@@ -85,10 +88,17 @@ function inline(schema: unknown, file: string, stack: string[] = []): Json {
   }
   if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
   if (Array.isArray(out.required) && out.required.length === 0) delete out.required;
-  // Real ARM sends read-only strings as null where the spec says string (role `createdBy`: the
-  // azure-cli and Cloud Custodian recordings under arm/recordings): reality wins over the spec.
-  if (s.readOnly === true && out.type === 'string') out.type = ['string', 'null'];
   return out;
+}
+
+/**
+ * Real ARM sends a role definition's `createdBy`/`updatedBy` as null where the spec says string (the
+ * Azure CLI and Cloud Custodian recordings under arm/recordings): reality wins, for those two only.
+ */
+function nullableWhereArmSendsNull(name: string, schema: Json): Json {
+  return (name === 'createdBy' || name === 'updatedBy') && schema.type === 'string'
+    ? { ...schema, type: ['string', 'null'] }
+    : schema;
 }
 
 const ajv = new Ajv.default({ strict: false, allErrors: true, validateFormats: false });
