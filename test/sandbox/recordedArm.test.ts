@@ -21,6 +21,20 @@ afterEach(async () => {
   arm = undefined;
 });
 
+/** Seeds the VM a recorded JIT policy PUT names, so the replayed PUT and initiate find it. */
+function seedPolicyVm(emulator: ArmEmulator, policyPut: RecordedExchange): void {
+  const body = policyPut.requestBody as { properties: { virtualMachines: { id: string }[] } };
+  const vm = body.properties.virtualMachines[0]!.id;
+  const [, subscriptionId, resourceGroup, name] =
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/.*\/virtualMachines\/([^/]+)$/i.exec(vm)!;
+  emulator.seedVm({
+    subscriptionId: subscriptionId!,
+    resourceGroup: resourceGroup!,
+    name: name!,
+    location: 'centralus',
+  });
+}
+
 async function stopEmulator(): Promise<void> {
   await arm?.stop();
   arm = undefined;
@@ -205,16 +219,7 @@ describe('recorded real ARM traffic replayed against the emulator', () => {
     const exchanges = loadRecording('azure-powershell/StartResourceGroupLevelResource.json').filter((e) =>
       /jitNetworkAccessPolicies/i.test(e.path),
     );
-    const vm = (exchanges[0]!.requestBody as { properties: { virtualMachines: { id: string }[] } }).properties
-      .virtualMachines[0]!.id;
-    const [, subscriptionId, resourceGroup, name] =
-      /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/.*\/virtualMachines\/([^/]+)$/i.exec(vm)!;
-    emulator.seedVm({
-      subscriptionId: subscriptionId!,
-      resourceGroup: resourceGroup!,
-      name: name!,
-      location: 'centralus',
-    });
+    seedPolicyVm(emulator, exchanges[0]!);
     // An opaque token: an application, as the recording's service principal was.
     const pairs = await replay(emulator, exchanges, 'service-principal-token');
     expectSameAnswers(pairs, (recorded) => (recorded.method === 'PUT' ? JIT_POLICY_DIFFERENCES : NONE));
@@ -232,16 +237,7 @@ describe('recorded real ARM traffic replayed against the emulator', () => {
       e.path.endsWith('/initiate'),
     );
     const exchanges = [write!, initiate!, list!];
-    const vm = (exchanges[0]!.requestBody as { properties: { virtualMachines: { id: string }[] } }).properties
-      .virtualMachines[0]!.id;
-    const [, subscriptionId, resourceGroup, name] =
-      /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/.*\/virtualMachines\/([^/]+)$/i.exec(vm)!;
-    emulator.seedVm({
-      subscriptionId: subscriptionId!,
-      resourceGroup: resourceGroup!,
-      name: name!,
-      location: 'centralus',
-    });
+    seedPolicyVm(emulator, exchanges[0]!);
     const pairs = await replay(emulator, exchanges, 'service-principal-token');
     expectSameAnswers(pairs, (recorded) =>
       recorded.method === 'GET'
