@@ -14,7 +14,7 @@ import { lazyTable } from './adapters/tableStorage.js';
 import type { GuardDeps } from './core/guardEvent.js';
 import type { Logger } from './core/logger.js';
 import { redact } from './core/redact.js';
-import { createRoleWriteMemory, reconcileRole, type ReconcileDeps } from './core/reconcileRole.js';
+import { createRoleWriteMemory, type ReconcileDeps } from './core/reconcileRole.js';
 
 /** Config plus the adapters built from it, created once per process and shared by invocations. */
 export interface Runtime {
@@ -104,16 +104,7 @@ export function createRuntime(config: GuardrailConfig): Runtime {
       audit,
       log,
       now,
-      reconcileOnRoleWrite: (event) =>
-        reconcileRole(
-          {
-            dryRun: false,
-            trigger: 'event',
-            changedBy: event.writer.display,
-            changedRoleId: event.roleDefinitionId,
-          },
-          reconcileDeps(log),
-        ),
+      guardedSubscriptions: config.guardedSubscriptions,
     }),
   };
 }

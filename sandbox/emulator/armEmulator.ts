@@ -162,9 +162,14 @@ export class ArmEmulator {
    * Delivers events to an HTTP endpoint as Event Grid does: a POST of a JSON array with the
    * `aeg-event-type: Notification` header; a non-2xx answer counts as a failed delivery.
    */
-  subscribeWebhook(url: string, schema: EventSchemaName = 'EventGridSchema'): () => void {
+  subscribeWebhook(
+    url: string,
+    schema: EventSchemaName = 'EventGridSchema',
+    operations?: readonly string[],
+  ): () => void {
     return this.events.subscribe({
       schema,
+      ...(operations === undefined ? {} : { operations }),
       deliver: async (event) => {
         const cloud = schema === 'CloudEventSchemaV1_0';
         const response = await fetch(url, {
@@ -187,6 +192,7 @@ export class ArmEmulator {
   async subscribeWebhookValidated(
     url: string,
     schema: EventSchemaName = 'EventGridSchema',
+    operations?: readonly string[],
   ): Promise<() => void> {
     if (schema === 'CloudEventSchemaV1_0') {
       const answer = await fetch(url, {
@@ -217,7 +223,7 @@ export class ArmEmulator {
       if (!answer.ok || body.validationResponse !== validationCode)
         throw new Error(`webhook validation failed: HTTP ${answer.status}`);
     }
-    return this.subscribeWebhook(url, schema);
+    return this.subscribeWebhook(url, schema, operations);
   }
 
   injectFault(fault: Fault, where: { method?: string; path?: string | RegExp; times?: number } = {}): void {

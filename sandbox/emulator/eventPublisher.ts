@@ -26,6 +26,8 @@ export type EventListener = (event: Record<string, unknown>) => unknown;
 export interface Subscription {
   readonly schema: EventSchemaName;
   readonly deliver: EventListener;
+  /** Like an event subscription's `data.operationName` StringIn filter (any case); none means all. */
+  readonly operations?: readonly string[];
 }
 
 export interface DeliveryRecord {
@@ -57,6 +59,9 @@ export class EventPublisher {
     this.published.push(record);
     if (!this.deliveryEnabled) return;
     for (const subscription of this.subscriptions) {
+      const wanted = subscription.operations;
+      const operation = fact.operationName.toLowerCase();
+      if (wanted !== undefined && !wanted.some((op) => op.toLowerCase() === operation)) continue;
       const event = shapeEvent(record, subscription.schema);
       const delivery = new Promise<void>((resolve) => setImmediate(resolve))
         .then(() => subscription.deliver(event))

@@ -16,6 +16,7 @@ import {
   SANDBOX_LOCATION,
   SANDBOX_SUBSCRIPTION,
 } from '../../sandbox/seedSubscription.js';
+import { WATCHED_NSG_OPERATIONS, WATCHED_ROLE_OPERATIONS } from '../lib/events/watchedOperations.js';
 import type { CliIo } from './cliIo.js';
 import { packageRoot } from './packageRoot.js';
 import { UsageError } from './readInput.js';
@@ -71,7 +72,18 @@ async function start(stateDir: string, port: number, verbose: boolean, io: CliIo
   }
   const { host, functionKey } = loaded;
   const vms = await seedSubscription(world.arm);
-  await world.arm.subscribeWebhookValidated(host.eventGridUrl('guard'));
+  // Two event subscriptions, filtered as infra/app/guardEvents.bicep filters them: NSG writes to
+  // the guard, role-definition writes to the reconciler's roleEvents.
+  await world.arm.subscribeWebhookValidated(
+    host.eventGridUrl('guard'),
+    'EventGridSchema',
+    WATCHED_NSG_OPERATIONS,
+  );
+  await world.arm.subscribeWebhookValidated(
+    host.eventGridUrl('roleEvents'),
+    'EventGridSchema',
+    WATCHED_ROLE_OPERATIONS,
+  );
   const cardsDir = join(stateDir, 'cards');
   mkdirSync(cardsDir, { recursive: true });
   let saved = 0;
@@ -148,7 +160,8 @@ jit-guardrail sandbox is running (Ctrl-C stops it)
 
   ARM emulator      ${state.armUrl}   (CA: ${state.caFile})
   Functions host    ${state.hostUrl}
-    Event Grid      ${state.hostUrl}/runtime/webhooks/eventgrid?functionName=guard   (validated, subscribed)
+    Event Grid      ${state.hostUrl}/runtime/webhooks/eventgrid?functionName=guard        (NSG writes)
+                    ${state.hostUrl}/runtime/webhooks/eventgrid?functionName=roleEvents   (role-definition writes)
     HTTP            POST ${state.hostUrl}/api/reconcile   (function key below)
     timers          reconcileTimer, sweepTimer on their schedules
   Teams sink        cards print here and are saved in ${join(stateDir, 'cards')}

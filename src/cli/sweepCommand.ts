@@ -63,7 +63,7 @@ export async function sweepCommand(args: readonly string[], io: CliIo): Promise<
   const runtime = createRuntime(config);
   const summary = await sweep(
     {
-      subscriptions: config.sweepSubscriptions,
+      subscriptions: config.guardedSubscriptions,
       reportOnly: options.reportOnly,
       onProgress: (p) => io.progress(progressLine(p, io.isTty)),
     },

@@ -1,4 +1,5 @@
 import { ConfigError } from './configError.js';
+import { dutyFrom, type GuardrailDuty } from './duty.js';
 import { outboxScheduleFrom, reconcileScheduleFrom, sweepScheduleFrom } from './schedules.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -35,6 +36,7 @@ export const SETTING_NAMES = [
   'GUARDRAIL_OUTBOX_TABLE',
   'GUARDRAIL_OUTBOX_SCHEDULE',
   'GUARDRAIL_ADMIN_APP_ROLE',
+  'GUARDRAIL_DUTY',
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -77,8 +79,10 @@ export interface GuardrailConfig {
   };
   /** App role an Entra-authenticated caller needs for `POST /api/reconcile`. */
   readonly adminAppRole: string;
-  /** Subscriptions the sweep lists NSGs in. */
-  readonly sweepSubscriptions: readonly string[];
+  /** Subscriptions this deployment guards: the sweep lists NSGs in them, and events of others are ignored. */
+  readonly guardedSubscriptions: readonly string[];
+  /** Which functions this app hosts (src/config/duty.ts). */
+  readonly duty: GuardrailDuty;
   /** Table Storage for the audit trail and the alert outbox; undefined keeps them in memory (sandbox, CLI). */
   readonly storage: StorageTarget | undefined;
   readonly tables: { readonly audit: string; readonly outbox: string };
@@ -239,6 +243,7 @@ export function loadConfig(
   }
   const s = parsed.data;
   const ca = readCaFile(s.GUARDRAIL_ARM_CA_FILE);
+  const duty = dutyFrom(env);
   reconcileScheduleFrom(env);
   sweepScheduleFrom(env);
   outboxScheduleFrom(env);
@@ -274,7 +279,8 @@ export function loadConfig(
       settleMs: s.GUARDRAIL_ROLE_SETTLE_SECONDS * 1000,
     }),
     adminAppRole: s.GUARDRAIL_ADMIN_APP_ROLE,
-    sweepSubscriptions: Object.freeze(s.GUARDRAIL_SWEEP_SUBSCRIPTIONS ?? [s.GUARDRAIL_SUBSCRIPTION_ID]),
+    duty,
+    guardedSubscriptions: Object.freeze(s.GUARDRAIL_SWEEP_SUBSCRIPTIONS ?? [s.GUARDRAIL_SUBSCRIPTION_ID]),
     storage: storageTarget(
       s.GUARDRAIL_STORAGE_CONNECTION_STRING,
       s.AzureWebJobsStorage,

@@ -1,5 +1,5 @@
 import { nsgResourceId, type NsgRef } from '../lib/events/nsgResourceId.js';
-import { parseGuardEvent, type RoleWriteEvent } from '../lib/events/parseGuardEvent.js';
+import { parseGuardEvent } from '../lib/events/parseGuardEvent.js';
 import {
   remediateNsg,
   sendUnsentAlerts,
@@ -10,13 +10,12 @@ import {
 export { RemediationFailedError } from './remediateNsg.js';
 
 export interface GuardDeps extends RemediationDeps {
-  /** A role definition was written: reconcile the JIT requester role. */
-  readonly reconcileOnRoleWrite: (event: RoleWriteEvent) => Promise<unknown>;
+  /** Subscriptions this deployment guards; an event from any other is ignored, never acted on. */
+  readonly guardedSubscriptions: readonly string[];
 }
 
 export type GuardOutcome =
   | { readonly status: 'ignored'; readonly reason: string }
-  | { readonly status: 'role-reconciled' }
   | { readonly status: 'nsg-gone' }
   | RemediationOutcome;
 
@@ -26,15 +25,21 @@ export type GuardOutcome =
  */
 export async function guardEvent(delivered: unknown, deps: GuardDeps): Promise<GuardOutcome> {
   const event = await parseGuardEvent(delivered);
-  if (event.kind === 'ignored') {
-    deps.log.debug(`ignored event ${event.eventId}: ${event.reason}`);
-    return { status: 'ignored', reason: event.reason };
-  }
-  if (event.kind === 'role-write') {
-    await deps.reconcileOnRoleWrite(event);
-    return { status: 'role-reconciled' };
-  }
+  const ignored = (reason: string): GuardOutcome => {
+    deps.log.debug(`ignored event ${event.eventId}: ${reason}`);
+    return { status: 'ignored', reason };
+  };
+  if (event.kind === 'ignored') return ignored(event.reason);
+  // Role writes go to the reconciler app: this identity could not act on them anyway.
+  if (event.kind === 'role-write') return ignored('a role-definition write: the reconciler app handles it');
   const ref: NsgRef = event.resource;
+  const subscription = ref.subscriptionId.toLowerCase();
+  if (!deps.guardedSubscriptions.some((guarded) => guarded.toLowerCase() === subscription)) {
+    deps.log.warn(
+      `ignored event ${event.eventId}: subscription ${ref.subscriptionId} is not one this deployment guards`,
+    );
+    return { status: 'ignored', reason: `subscription ${ref.subscriptionId} is not guarded here` };
+  }
   const trigger = {
     eventId: event.eventId,
     correlationId: event.correlationId,

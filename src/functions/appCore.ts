@@ -4,5 +4,6 @@ export { ArmCallError } from '../adapters/armCallError.js';
 export { resendDueAlerts } from '../core/alertOutbox.js';
 export { guardEvent } from '../core/guardEvent.js';
 export { reconcileRole } from '../core/reconcileRole.js';
+export { roleEvent } from '../core/roleEvent.js';
 export { sweep, sweepExitCode } from '../core/sweep.js';
 export { runtimeFromEnvironment } from '../runtime.js';

@@ -16,4 +16,6 @@ export async function guard(event: unknown, context: InvocationContext): Promise
   }
 }
 
-app.eventGrid('guard', { handler: guard });
+export function registerGuard(): void {
+  app.eventGrid('guard', { handler: guard });
+}

@@ -13,8 +13,10 @@ export async function outboxTimer(_timer: Timer, context: InvocationContext): Pr
   if (failed > 0) log.warn(`alert outbox: ${failed} alert(s) still not accepted by Teams; tried again later`);
 }
 
-app.timer('outboxTimer', {
-  schedule: outboxScheduleFrom(process.env),
-  runOnStartup: false,
-  handler: outboxTimer,
-});
+export function registerOutboxTimer(): void {
+  app.timer('outboxTimer', {
+    schedule: outboxScheduleFrom(process.env),
+    runOnStartup: false,
+    handler: outboxTimer,
+  });
+}

@@ -49,9 +49,11 @@ export async function reconcileHttp(
   }
 }
 
-app.http('reconcile', {
-  methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-  authLevel: 'function',
-  route: 'reconcile',
-  handler: reconcileHttp,
-});
+export function registerReconcileHttp(): void {
+  app.http('reconcile', {
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    authLevel: 'function',
+    route: 'reconcile',
+    handler: reconcileHttp,
+  });
+}

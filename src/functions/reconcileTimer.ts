@@ -19,8 +19,10 @@ export async function reconcileTimer(_timer: Timer, context: InvocationContext):
   }
 }
 
-app.timer('reconcileTimer', {
-  schedule: reconcileScheduleFrom(process.env),
-  runOnStartup: false,
-  handler: reconcileTimer,
-});
+export function registerReconcileTimer(): void {
+  app.timer('reconcileTimer', {
+    schedule: reconcileScheduleFrom(process.env),
+    runOnStartup: false,
+    handler: reconcileTimer,
+  });
+}

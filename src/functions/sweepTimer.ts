@@ -9,7 +9,7 @@ export async function sweepTimer(_timer: Timer, context: InvocationContext): Pro
   const { sweep, sweepExitCode, runtimeFromEnvironment } = await loadAppCore();
   const runtime = runtimeFromEnvironment();
   const summary = await sweep(
-    { subscriptions: runtime.config.sweepSubscriptions, reportOnly: false },
+    { subscriptions: runtime.config.guardedSubscriptions, reportOnly: false },
     runtime.guardDeps(log),
   );
   log.info(`sweep ${summary.runId}: ${JSON.stringify(summary)}`);
@@ -21,8 +21,10 @@ export async function sweepTimer(_timer: Timer, context: InvocationContext): Pro
   }
 }
 
-app.timer('sweepTimer', {
-  schedule: sweepScheduleFrom(process.env),
-  runOnStartup: false,
-  handler: sweepTimer,
-});
+export function registerSweepTimer(): void {
+  app.timer('sweepTimer', {
+    schedule: sweepScheduleFrom(process.env),
+    runOnStartup: false,
+    handler: sweepTimer,
+  });
+}

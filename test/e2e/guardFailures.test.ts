@@ -225,4 +225,31 @@ describe('guard failures', () => {
     expect(text).not.toContain('sig=');
     expect(text).not.toContain(world.teams.url);
   });
+
+  it('an event of a subscription this deployment does not guard is ignored: no ARM call, the rule is left to its owners', async () => {
+    const vm = await wildcardRequest();
+    const elsewhere = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+    const event = JSON.parse(JSON.stringify(vm.event).replaceAll(SUBSCRIPTION, elsewhere)) as unknown;
+    await world.deliver(event);
+    expect(world.guardrailCalls()).toEqual([]);
+    expect(world.teams.cards).toEqual([]);
+    expect(world.logs.map((l) => l.message).join('\n')).toContain(
+      `subscription ${elsewhere} is not one this deployment guards`,
+    );
+    // The same event in the guarded subscription is acted on.
+    await world.deliver(vm.event);
+    expect(ruleStillThere(vm.nsgId, vm.ruleName)).toBe(false);
+  });
+
+  it('an event whose resource id escapes its NSG (%2e%2e) is refused as invalid, with no ARM call', async () => {
+    const vm = await wildcardRequest();
+    const event = JSON.parse(JSON.stringify(vm.event)) as { data: { resourceUri: string } };
+    event.data.resourceUri = event.data.resourceUri.replace(
+      /networkSecurityGroups\/[^/]+/,
+      'networkSecurityGroups/%2e%2e',
+    );
+    const error = await world.deliver(event).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect(world.guardrailCalls()).toEqual([]);
+  });
 });

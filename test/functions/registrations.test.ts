@@ -16,14 +16,42 @@ describe('the app as the Functions host sees it', () => {
     view = await registrationsOf(entry);
   }, 60_000);
 
-  it('registers exactly the guard, the reconcile timer and HTTP endpoint, the sweep and outbox timers, with no settings needed at load', () => {
+  it('registers exactly the guard, role events, the reconcile timer and HTTP endpoint, the sweep and outbox timers, with no settings needed at load', () => {
     expect(view.programmingModel).toMatchObject({ name: '@azure/functions' });
     expect(view.functions.map((f) => f.name).sort()).toEqual([
       'guard',
       'outboxTimer',
       'reconcile',
       'reconcileTimer',
+      'roleEvents',
       'sweepTimer',
+    ]);
+  });
+
+  it('GUARDRAIL_DUTY=guard hosts only what the guard identity can do: NSG events, sweep, outbox', async () => {
+    const guardApp = await registrationsOf(entry, { GUARDRAIL_DUTY: 'guard' });
+    expect(guardApp.functions.map((f) => f.name).sort()).toEqual(['guard', 'outboxTimer', 'sweepTimer']);
+  });
+
+  it('GUARDRAIL_DUTY=reconcile hosts only the role functions: role events, timer, admin endpoint, outbox', async () => {
+    const reconciler = await registrationsOf(entry, { GUARDRAIL_DUTY: 'Reconcile' });
+    expect(reconciler.functions.map((f) => f.name).sort()).toEqual([
+      'outboxTimer',
+      'reconcile',
+      'reconcileTimer',
+      'roleEvents',
+    ]);
+  });
+
+  it('refuses an unknown GUARDRAIL_DUTY by name, so the app does not load half a guardrail', async () => {
+    await expect(registrationsOf(entry, { GUARDRAIL_DUTY: 'both' })).rejects.toThrow(
+      /GUARDRAIL_DUTY: must be 'guard'/,
+    );
+  });
+
+  it('roleEvents: an Event Grid trigger', () => {
+    expect(bindingsOf(view, 'roleEvents')).toEqual([
+      expect.objectContaining({ type: 'eventGridTrigger', direction: 'in' }),
     ]);
   });
 

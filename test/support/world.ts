@@ -7,6 +7,8 @@ import { ArmEmulator, type ArmEmulatorOptions } from '../../sandbox/emulator/ind
 import { JitActor } from '../../sandbox/jitActor.js';
 import { TeamsSink } from '../../sandbox/teamsSink.js';
 import { guard } from '../../src/functions/guard.js';
+import { roleEvents } from '../../src/functions/roleEvents.js';
+import { isWatchedRoleOperation } from '../../src/lib/events/watchedOperations.js';
 import { LOCAL_EMULATOR_TOKEN } from '../../src/adapters/armCredential.js';
 import {
   displayOf,
@@ -82,7 +84,7 @@ export class TestWorld {
     const results: PromiseSettledResult<void>[] = [];
     for (const event of events) {
       results.push(
-        await guard(event, this.context()).then(
+        await this.deliver(event).then(
           (value) => ({ status: 'fulfilled' as const, value }),
           (reason: unknown) => ({ status: 'rejected' as const, reason }),
         ),
@@ -91,9 +93,12 @@ export class TestWorld {
     return results;
   }
 
-  /** Runs the guard for one event with the current settings. */
+  /**
+   * Runs the function the deployed event subscriptions route this event to, with the current
+   * settings: role-definition writes to the reconciler's `roleEvents`, everything else to `guard`.
+   */
   deliver(event: unknown): Promise<void> {
-    return guard(event, this.context());
+    return isRoleEvent(event) ? roleEvents(event, this.context('roleEvents')) : guard(event, this.context());
   }
 
   /** Sets app settings for the duration of `fn` (the runtime is rebuilt when settings change). */
@@ -209,4 +214,14 @@ export class TestWorld {
       ...options,
     });
   }
+}
+
+function isRoleEvent(event: unknown): boolean {
+  const one = Array.isArray(event) ? event[0] : event;
+  const data = typeof one === 'object' && one !== null ? (one as { data?: unknown }).data : undefined;
+  const operation =
+    typeof data === 'object' && data !== null
+      ? (data as { operationName?: unknown }).operationName
+      : undefined;
+  return typeof operation === 'string' && isWatchedRoleOperation(operation);
 }

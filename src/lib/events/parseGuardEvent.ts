@@ -81,7 +81,7 @@ export async function parseGuardEvent(delivered: unknown): Promise<GuardEvent> {
   const resource = parseNsgResourceId(resourceUri);
   if (resource === undefined) {
     throw new InvalidEventError(
-      `event ${envelope.id}: resourceUri '${resourceUri}' is not an NSG or security rule id`,
+      `event ${envelope.id}: resourceUri '${resourceUri}' is not a plain NSG or security-rule id`,
     );
   }
   const dataSubscription = optionalString(data, 'subscriptionId', envelope.id);

@@ -186,7 +186,7 @@ describe('parseGuardEvent: malformed deliveries fail with a clear error', () => 
         nsgWriteEvent('eventgrid', {
           resourceUri: '/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/z',
         }),
-      /not an NSG/,
+      /not a plain NSG/,
     ],
     [
       'subscription mismatch',
@@ -284,5 +284,36 @@ describe('parseGuardEvent: role definition writes', () => {
         (await parseGuardEvent(nsgWriteEvent('eventgrid', { operationName, resourceUri: ROLE_URI }))).kind,
       ).toBe('ignored');
     }
+  });
+});
+
+describe('parseGuardEvent: resource ids are decoded once and strictly', () => {
+  const base = `/subscriptions/${SUB}/resourceGroups`;
+  const nsgPath = 'providers/Microsoft.Network/networkSecurityGroups';
+  it.each([
+    ['a %2e%2e resource group that a URL parser would resolve', `${base}/%2e%2e/${nsgPath}/vm1-nsg`],
+    ['a .. NSG name', `${base}/myRg1/${nsgPath}/..`],
+    ['a . rule name', `${base}/myRg1/${nsgPath}/vm1-nsg/securityRules/%2E`],
+    ['a malformed escape', `${base}/myRg1/${nsgPath}/vm1-nsg%E0%A4%A`],
+    ['a lone %', `${base}/my%Rg1/${nsgPath}/vm1-nsg`],
+    ['an encoded slash', `${base}/myRg1/${nsgPath}/vm1-nsg%2Fsecurity`],
+    ['a double-encoded dot segment', `${base}/%252e%252e/${nsgPath}/vm1-nsg`],
+    ['an encoded control character', `${base}/myRg1/${nsgPath}/vm1%0Ansg`],
+    ['an empty segment', `/subscriptions/${SUB}/resourceGroups//${nsgPath}/vm1-nsg`],
+    ['a doubled leading slash', `//subscriptions/${SUB}/resourceGroups/myRg1/${nsgPath}/vm1-nsg`],
+    ['a subscription that is not a GUID', `/subscriptions/..%2f/resourceGroups/myRg1/${nsgPath}/vm1-nsg`],
+  ])('rejects %s with InvalidEventError (never retried)', async (_what, resourceUri) => {
+    const event = nsgWriteEvent('eventgrid', { resourceUri, subscriptionId: undefined });
+    const error = await parseGuardEvent(event).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect((error as InvalidEventError).retryable).toBe(false);
+    expect((error as Error).message).toMatch(/not a plain NSG or security-rule id/);
+  });
+
+  it('decodes a legitimately escaped name once', async () => {
+    const parsed = await parseGuardEvent(
+      nsgWriteEvent('eventgrid', { resourceUri: `${base}/rg%20(prod)/${nsgPath}/vm1-nsg` }),
+    );
+    expect(parsed).toMatchObject({ resource: { resourceGroup: 'rg (prod)', nsgName: 'vm1-nsg' } });
   });
 });
