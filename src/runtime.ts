@@ -96,6 +96,7 @@ export function createRuntime(config: GuardrailConfig): Runtime {
     guardDeps: (log) => ({
       mode: config.mode,
       portalUrl: config.portalUrl,
+      exemptionMaxDays: config.exemptionMaxDays,
       nsgs,
       jitPolicies,
       teams,

@@ -3,6 +3,7 @@ import { dutyFrom, type GuardrailDuty } from './duty.js';
 import { outboxScheduleFrom, reconcileScheduleFrom, sweepScheduleFrom } from './schedules.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_EXEMPTION_MAX_DAYS } from '../lib/nsg/exemption.js';
 import { DEFAULT_ROLE_NAME, defaultDesiredRole } from '../lib/role/desiredRole.js';
 import { parseRoleDefinition, type RoleShape } from '../lib/role/roleDefinition.js';
 import type { StorageTarget } from '../adapters/tableStorage.js';
@@ -37,6 +38,7 @@ export const SETTING_NAMES = [
   'GUARDRAIL_OUTBOX_SCHEDULE',
   'GUARDRAIL_ADMIN_APP_ROLE',
   'GUARDRAIL_DUTY',
+  'GUARDRAIL_EXEMPTION_MAX_DAYS',
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -81,6 +83,8 @@ export interface GuardrailConfig {
   readonly adminAppRole: string;
   /** Subscriptions this deployment guards: the sweep lists NSGs in them, and events of others are ignored. */
   readonly guardedSubscriptions: readonly string[];
+  /** How far ahead a `jit-guardrail-exempt-until` tag may end and still exempt (0: no exemptions). */
+  readonly exemptionMaxDays: number;
   /** Which functions this app hosts (src/config/duty.ts). */
   readonly duty: GuardrailDuty;
   /** Table Storage for the audit trail and the alert outbox; undefined keeps them in memory (sandbox, CLI). */
@@ -194,6 +198,7 @@ const settingsSchema = (requireTeamsWebhook: boolean) =>
     ),
     GUARDRAIL_ROLE_DESIRED_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
     GUARDRAIL_ROLE_SETTLE_SECONDS: integerSetting(0, 7200, 600),
+    GUARDRAIL_EXEMPTION_MAX_DAYS: integerSetting(0, 365, DEFAULT_EXEMPTION_MAX_DAYS),
     GUARDRAIL_RECONCILE_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().optional()),
     GUARDRAIL_SWEEP_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().optional()),
     GUARDRAIL_SWEEP_SUBSCRIPTIONS: z.preprocess(
@@ -279,6 +284,7 @@ export function loadConfig(
       settleMs: s.GUARDRAIL_ROLE_SETTLE_SECONDS * 1000,
     }),
     adminAppRole: s.GUARDRAIL_ADMIN_APP_ROLE,
+    exemptionMaxDays: s.GUARDRAIL_EXEMPTION_MAX_DAYS,
     duty,
     guardedSubscriptions: Object.freeze(s.GUARDRAIL_SWEEP_SUBSCRIPTIONS ?? [s.GUARDRAIL_SUBSCRIPTION_ID]),
     storage: storageTarget(

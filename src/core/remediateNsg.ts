@@ -11,6 +11,7 @@ import { nsgResourceId, type NsgRef } from '../lib/events/nsgResourceId.js';
 import type { Writer } from '../lib/events/writer.js';
 import { findJitRequest, singlePortsOf, type JitPolicyLike } from '../lib/jit/findJitRequest.js';
 import { evaluateNsg, judgeRuleNow } from '../lib/nsg/evaluateNsg.js';
+import { EXEMPTION_TAG } from '../lib/nsg/exemption.js';
 import { vmNameFromDescription } from '../lib/nsg/jitRuleName.js';
 import {
   destinationPortsOf,
@@ -27,6 +28,8 @@ import { findingKey, trimRule, type RemovalIntent, type RemovalIntents } from '.
 export interface RemediationDeps {
   readonly mode: GuardrailMode;
   readonly portalUrl: string;
+  /** How far ahead an exemption tag may end and still keep a wildcard rule. */
+  readonly exemptionMaxDays: number;
   readonly nsgs: NsgGateway;
   readonly jitPolicies: JitPolicyGateway;
   readonly teams: TeamsSender;
@@ -75,7 +78,7 @@ export async function remediateNsg(
   trigger: RemediationTrigger,
   deps: RemediationDeps,
 ): Promise<RemediationOutcome> {
-  const evaluation = evaluateNsg(nsg, deps.now());
+  const evaluation = evaluateNsg(nsg, deps.now(), deps.exemptionMaxDays);
   if (evaluation.exemption.status === 'invalid') {
     deps.log.warn(
       `NSG ${nsg.name}: tag jit-guardrail-exempt-until='${evaluation.exemption.tagValue}' is ${evaluation.exemption.problem}; it exempts nothing`,
@@ -87,6 +90,13 @@ export async function remediateNsg(
     .filter((r) => r.verdict === 'remove')
     .map((r) => rulesByName.get(r.name))
     .filter((r): r is SecurityRuleDocument => r !== undefined);
+  // Wildcard JIT rules an exemption keeps are never silent: audited and alerted (info) like a removal.
+  const exemptUntil = evaluation.exemption.status === 'active' ? evaluation.exemption.until : undefined;
+  const exempted: Removal[] = evaluation.rules
+    .filter((r) => r.reason === 'exempt')
+    .map((r) => rulesByName.get(r.name))
+    .filter((r): r is SecurityRuleDocument => r !== undefined)
+    .map((rule) => ({ rule, action: 'kept-exempt', failure: undefined, exemptUntil }));
 
   // Intents an earlier look left open: a rule no longer in the NSG was removed by it, and is alerted
   // now; one still there but no longer to be removed as judged then (kept, or changed) is done.
@@ -96,7 +106,7 @@ export async function remediateNsg(
   const finished = open.filter((i) => !present.has(i.rule.name.toLowerCase()));
   const superseded = open.filter((i) => present.has(i.rule.name.toLowerCase()) && !toRemoveKeys.has(i.key));
 
-  if (toRemove.length === 0 && finished.length === 0) {
+  if (toRemove.length === 0 && finished.length === 0 && exempted.length === 0) {
     if (superseded.length > 0) await deps.intents.settle(superseded.map((i) => i.key));
     if (trigger.source === 'event') {
       await deps.audit.record([
@@ -147,7 +157,10 @@ export async function remediateNsg(
       ),
     );
   }
-  const removals = attempted.filter((r): r is Removal & { action: ActionTaken } => r.action !== 'kept');
+  const removals = [
+    ...attempted.filter((r): r is Removal & { action: ActionTaken } => r.action !== 'kept'),
+    ...(exempted as (Removal & { action: ActionTaken })[]),
+  ];
   const failures = removals.flatMap((r) => (r.failure ? [r.failure] : []));
   const { policies, problem } =
     removals.length > 0
@@ -156,16 +169,25 @@ export async function remediateNsg(
   const findings = removals.map((r) => explain(r, policies));
   await deps.audit.record(
     findings.map((f, i) =>
-      auditRecord(ref, trigger, deps, {
-        rule: f.ruleName,
-        verdict: 'remove',
-        action: f.action,
-        outcome: f.action === 'failed' ? 'failed' : f.action === 'would-remove' ? 'reported' : 'done',
-        detail: removals[i]?.carriedOver
-          ? 'removed by an earlier attempt that did not finish; confirmed gone'
-          : f.failure,
-        requester: f.request?.requestor,
-      }),
+      f.action === 'kept-exempt'
+        ? auditRecord(ref, trigger, deps, {
+            rule: f.ruleName,
+            verdict: 'keep',
+            action: 'none',
+            outcome: 'done',
+            detail: `exempt until ${f.exemptUntil ?? '?'}: a wildcard JIT rule kept by the NSG tag ${EXEMPTION_TAG}`,
+            requester: f.request?.requestor,
+          })
+        : auditRecord(ref, trigger, deps, {
+            rule: f.ruleName,
+            verdict: 'remove',
+            action: f.action,
+            outcome: f.action === 'failed' ? 'failed' : f.action === 'would-remove' ? 'reported' : 'done',
+            detail: removals[i]?.carriedOver
+              ? 'removed by an earlier attempt that did not finish; confirmed gone'
+              : f.failure,
+            requester: f.request?.requestor,
+          }),
     ),
   );
   // A retryable failure is left out of the alert: the redelivery retries it and alerts then.
@@ -223,7 +245,13 @@ function alertKey(nsgId: string, removals: readonly Removal[]): string {
   // `removed` and `already-removed` are one outcome seen by two looks (a redelivery racing the first
   // delivery, an event racing the sweep): one key, so one alert.
   const outcome = (action: Removal['action']) => (action === 'already-removed' ? 'removed' : action);
-  const parts = removals.map((r) => `${findingKey(nsgId, r.rule)}:${outcome(r.action)}`).sort();
+  // An exempt rule is alerted once per exemption end and rule content, not per etag: every write to
+  // the NSG gives its rules new etags, and the exemption should not re-alert on each.
+  const part = (r: Removal) =>
+    r.action === 'kept-exempt'
+      ? `${nsgId}|${r.rule.name.toLowerCase()}|${sourcePrefixesOf(r.rule).join(',')}|${destinationPortsOf(r.rule).join(',')}:kept-exempt@${r.exemptUntil ?? ''}`
+      : `${findingKey(nsgId, r.rule)}:${outcome(r.action)}`;
+  const parts = removals.map(part).sort();
   return `nsg:${createHash('sha256').update(parts.join(',')).digest('hex')}`;
 }
 
@@ -236,6 +264,8 @@ interface Removal {
   readonly keptBecause?: string;
   /** Removed by an earlier look whose intent was left open. */
   readonly carriedOver?: boolean;
+  /** For `kept-exempt`: when the exemption ends. */
+  readonly exemptUntil?: string | undefined;
 }
 
 /** How often a rule that changed under a DELETE (412) is read and judged again before giving up. */
@@ -284,7 +314,7 @@ async function removeAsJudged(
       deps.log.info(`already removed: ${where}`);
       return { rule: judged, action: 'already-removed', failure: undefined };
     }
-    const verdict = judgeRuleNow(current, nsgTags, deps.now());
+    const verdict = judgeRuleNow(current, nsgTags, deps.now(), deps.exemptionMaxDays);
     if (verdict.verdict === 'keep') {
       deps.log.warn(`kept ${where}: it changed before removal (${verdict.reason})`);
       return { rule: judged, action: 'kept', failure: undefined, keptBecause: verdict.reason };
@@ -349,6 +379,7 @@ function explain(
     ports,
     sources,
     action: removal.action,
+    ...(removal.exemptUntil === undefined ? {} : { exemptUntil: removal.exemptUntil }),
     failure:
       removal.failure === undefined
         ? undefined

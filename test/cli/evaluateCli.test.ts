@@ -48,6 +48,22 @@ describe('jit-guardrail evaluate', () => {
     expect(JSON.parse(result.stdout)).toEqual({ nsg: 'DREW-NSG', rules: [] });
   });
 
+  it('an NSG exempted until 2099-12-31 is judged remove: no exemption beyond 30 days', async () => {
+    const result = await run([
+      'evaluate',
+      tempFile(
+        JSON.stringify(
+          nsg([rule({ name: ALLOW_NAME_NEW, source: '*' })], { 'jit-guardrail-exempt-until': '2099-12-31' }),
+        ),
+      ),
+    ]);
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout);
+    expect(output.rules[0]).toMatchObject({ verdict: 'remove', reason: 'wildcard-source' });
+    expect(output.exemption).toMatchObject({ status: 'invalid', tagValue: '2099-12-31' });
+    expect(result.stderr).toMatch(/is more than 30 day\(s\) ahead .*; it exempts nothing/);
+  });
+
   it('reports an exemption tag that is not a date, and exempts nothing', async () => {
     const result = await run([
       'evaluate',

@@ -198,12 +198,46 @@ describe('guard end to end', () => {
     });
   });
 
-  it('respects an exemption tag still in force', async () => {
-    const vm = await jitVm({ 'jit-guardrail-exempt-until': '2999-01-01' });
+  it('an exemption in force keeps the rule, but never silently: audited with its end, one info card', async () => {
+    const until = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const vm = await jitVm({ 'jit-guardrail-exempt-until': until });
     await barbara.request(vm.vmId, 22, '*');
     await world.deliverInbox();
     expect(wildcardRules(vm.nsgId)).toHaveLength(1);
-    expect(world.teams.cards).toHaveLength(0);
+    expect(world.guardrailCalls().filter((c) => c.method === 'DELETE')).toHaveLength(0);
+    expect(world.teams.cards).toHaveLength(1);
+    const facts = world.cardFacts()[0]![1];
+    expect(JSON.stringify(world.teams.cards[0]!.body)).toMatch(
+      /kept a JIT rule open to the internet on [^"]+: the NSG is exempt until/,
+    );
+    expect(facts).toMatchObject({
+      'Action taken': expect.stringMatching(
+        /^kept: the NSG is exempt until \d{4}-.*jit-guardrail-exempt-until/,
+      ),
+      'Requested by': 'barbara@contoso.com',
+    });
+    const audit = await runtimeFromEnvironment().guardDeps(silentLogger).audit.recent(20);
+    expect(
+      audit.find((r) => r.resource.toLowerCase() === vm.nsgId.toLowerCase() && r.rule !== '*'),
+    ).toMatchObject({
+      verdict: 'keep',
+      detail: expect.stringMatching(/^exempt until \d{4}-/),
+      requester: 'barbara@contoso.com',
+    });
+    // Another write to the same NSG does not repeat the card for the same rule and exemption.
+    await barbara.request(vm.vmId, 3389, '10.0.0.1');
+    await world.deliverInbox();
+    expect(world.teams.cards).toHaveLength(1);
+  });
+
+  it('an exemption tag dated 9999-12-31 exempts nothing: the rule is removed', async () => {
+    const vm = await jitVm({ 'jit-guardrail-exempt-until': '9999-12-31' });
+    await barbara.request(vm.vmId, 22, '*');
+    await world.deliverInbox();
+    expect(wildcardRules(vm.nsgId)).toHaveLength(0);
+    expect(world.logs.map((l) => l.message).join('\n')).toContain(
+      "'9999-12-31' is more than 30 day(s) ahead",
+    );
   });
 
   it('still removes the rule when the JIT policy cannot be read, and says the requester is unknown', async () => {

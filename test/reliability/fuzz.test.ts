@@ -54,6 +54,7 @@ function countingDeps() {
     log: silentLogger,
     now: () => new Date('2026-11-25T12:00:00Z'),
     guardedSubscriptions: ['20ff7fc3-e762-44dd-bd96-b71116dcdc23'],
+    exemptionMaxDays: 30,
   };
   return { deps, calls };
 }

@@ -19,7 +19,7 @@ export type CardElement =
       wrap: true;
       weight?: 'Bolder';
       size?: 'Medium' | 'Large';
-      color?: 'Attention' | 'Warning' | 'Good';
+      color?: 'Attention' | 'Warning' | 'Good' | 'Accent';
       separator?: boolean;
     }
   | { type: 'FactSet'; facts: { title: string; value: string }[]; separator?: boolean };

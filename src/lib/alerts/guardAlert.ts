@@ -3,7 +3,7 @@ import type { JitRequestMatch } from '../jit/findJitRequest.js';
 import type { GuardrailMode } from '../../config/settings.js';
 
 /** What the guardrail did about one rule. */
-export type ActionTaken = 'removed' | 'already-removed' | 'would-remove' | 'failed';
+export type ActionTaken = 'removed' | 'already-removed' | 'would-remove' | 'failed' | 'kept-exempt';
 
 export interface RuleFinding {
   readonly ruleName: string;
@@ -13,6 +13,8 @@ export interface RuleFinding {
   readonly action: ActionTaken;
   /** Why the removal failed, for `failed`. */
   readonly failure: string | undefined;
+  /** For `kept-exempt`: when the NSG's exemption tag ends, ISO 8601 UTC. */
+  readonly exemptUntil?: string;
   readonly request: JitRequestMatch | undefined;
 }
 
@@ -40,4 +42,5 @@ export const ACTION_LABEL: Record<ActionTaken, string> = {
   'already-removed': 'already removed',
   'would-remove': 'would remove (report mode)',
   failed: 'FAILED to remove',
+  'kept-exempt': 'kept: the NSG is exempt',
 };

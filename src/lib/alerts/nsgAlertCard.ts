@@ -53,16 +53,24 @@ export function nsgPortalUrl(portalUrl: string, nsgId: string): string {
 }
 
 function headline(alert: GuardAlert): string {
-  const count = alert.findings.length;
-  const rules = count === 1 ? 'a JIT rule open to the internet' : `${count} JIT rules open to the internet`;
+  const acted = alert.findings.filter((f) => f.action !== 'kept-exempt');
+  const exempt = alert.findings.filter((f) => f.action === 'kept-exempt');
+  const describe = (count: number) =>
+    count === 1 ? 'a JIT rule open to the internet' : `${count} JIT rules open to the internet`;
+  if (acted.length === 0) {
+    const until = exempt[0]?.exemptUntil ?? 'its tag ends';
+    return `ℹ️ JIT guardrail kept ${describe(exempt.length)} on ${alert.nsgName}: the NSG is exempt until ${until}`;
+  }
+  const rules = describe(acted.length);
   if (alert.findings.some((f) => f.action === 'failed'))
     return `⚠️ Could not remove ${rules} on ${alert.nsgName}`;
   if (alert.mode === 'report') return `JIT guardrail (report mode) found ${rules} on ${alert.nsgName}`;
   return `JIT guardrail removed ${rules} on ${alert.nsgName}`;
 }
 
-function headlineColor(alert: GuardAlert): 'Attention' | 'Warning' | 'Good' {
+function headlineColor(alert: GuardAlert): 'Attention' | 'Warning' | 'Good' | 'Accent' {
   if (alert.findings.some((f) => f.action === 'failed')) return 'Attention';
+  if (alert.findings.every((f) => f.action === 'kept-exempt')) return 'Accent';
   return alert.mode === 'report' ? 'Warning' : 'Good';
 }
 
@@ -75,9 +83,11 @@ function ruleFacts(finding: RuleFinding, alert: GuardAlert): [string, string][] 
         ? 'unknown (the JIT request names no requester)'
         : 'unknown (no matching JIT request)');
   const action =
-    finding.failure === undefined
-      ? ACTION_LABEL[finding.action]
-      : `${ACTION_LABEL[finding.action]}: ${finding.failure}`;
+    finding.action === 'kept-exempt'
+      ? `${ACTION_LABEL[finding.action]} until ${finding.exemptUntil ?? '?'} (tag jit-guardrail-exempt-until)`
+      : finding.failure === undefined
+        ? ACTION_LABEL[finding.action]
+        : `${ACTION_LABEL[finding.action]}: ${finding.failure}`;
   return [
     ['Rule', finding.ruleName],
     ['VM', finding.vmName ?? 'unknown'],

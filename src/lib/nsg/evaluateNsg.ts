@@ -1,4 +1,4 @@
-import { readExemption, type Exemption } from './exemption.js';
+import { DEFAULT_EXEMPTION_MAX_DAYS, readExemption, type Exemption } from './exemption.js';
 import { isJitRuleName } from './jitRuleName.js';
 import { sourcePrefixesOf, type NsgDocument, type SecurityRuleDocument } from './nsgDocument.js';
 import { isWildcardSource } from './sourceWildcard.js';
@@ -24,10 +24,15 @@ export interface NsgEvaluation {
 /**
  * Decides, rule by rule and in input order, which rules of an NSG must go: a JIT rule (either name
  * generation) that is inbound, allows, and has a wildcard among its sources — unless the NSG carries
- * an exemption tag still in force. `defaultSecurityRules` are never looked at.
+ * an exemption tag in force and at most `exemptionMaxDays` ahead. `defaultSecurityRules` are never
+ * looked at.
  */
-export function evaluateNsg(nsg: NsgDocument, now: Date): NsgEvaluation {
-  const exemption = readExemption(nsg.tags, now);
+export function evaluateNsg(
+  nsg: NsgDocument,
+  now: Date,
+  exemptionMaxDays = DEFAULT_EXEMPTION_MAX_DAYS,
+): NsgEvaluation {
+  const exemption = readExemption(nsg.tags, now, exemptionMaxDays);
   const rules = nsg.properties.securityRules.map((rule) => judgeRule(rule, exemption));
   return { nsg: nsg.name, rules, exemption };
 }
@@ -50,6 +55,7 @@ export function judgeRuleNow(
   rule: SecurityRuleDocument,
   nsgTags: NsgDocument['tags'],
   now: Date,
+  exemptionMaxDays = DEFAULT_EXEMPTION_MAX_DAYS,
 ): RuleVerdict {
-  return judgeRule(rule, readExemption(nsgTags, now));
+  return judgeRule(rule, readExemption(nsgTags, now, exemptionMaxDays));
 }

@@ -5,26 +5,46 @@ export type Exemption =
   | { readonly status: 'active' | 'expired'; readonly tagValue: string; readonly until: string }
   | { readonly status: 'invalid'; readonly tagValue: string; readonly problem: string };
 
+/** How far ahead an exemption may end unless GUARDRAIL_EXEMPTION_MAX_DAYS says otherwise. */
+export const DEFAULT_EXEMPTION_MAX_DAYS = 30;
+
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Reads the `jit-guardrail-exempt-until` tag (tag names are case-insensitive in ARM). A date alone
- * exempts through the end of that day, UTC; a date-time exempts until that instant. Anything else
- * exempts nothing and is reported as invalid.
+ * exempts through the end of that day, UTC; a date-time exempts until that instant. An end more
+ * than `maxDays` ahead exempts nothing (a tag is cheap to set — Tag Contributor is enough — so it
+ * must not switch the guard off for good), and neither does anything that is not a date: both are
+ * reported as invalid.
  */
-export function readExemption(tags: Readonly<Record<string, unknown>> | undefined, now: Date): Exemption {
+export function readExemption(
+  tags: Readonly<Record<string, unknown>> | undefined,
+  now: Date,
+  maxDays: number = DEFAULT_EXEMPTION_MAX_DAYS,
+): Exemption {
   if (tags === undefined) return { status: 'none' };
   const key = Object.keys(tags).find((k) => k.toLowerCase() === EXEMPTION_TAG);
   if (key === undefined) return { status: 'none' };
   const raw = tags[key];
   const tagValue = typeof raw === 'string' ? raw : JSON.stringify(raw);
-  const end = exemptionEnd(typeof raw === 'string' ? raw.trim() : '');
+  const value = typeof raw === 'string' ? raw.trim() : '';
+  const end = exemptionEnd(value);
   if (end === undefined) {
-    return { status: 'invalid', tagValue, problem: 'not an ISO date (YYYY-MM-DD or an ISO date-time)' };
+    const problem = /^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(value)
+      ? 'a date-time without a time zone (end it with Z or ±hh:mm)'
+      : 'not an ISO date (YYYY-MM-DD or an ISO date-time with a zone)';
+    return { status: 'invalid', tagValue, problem };
   }
   const until = new Date(end).toISOString();
+  if (end - now.getTime() > maxDays * DAY_MS) {
+    return {
+      status: 'invalid',
+      tagValue,
+      problem: `more than ${maxDays} day(s) ahead (the most GUARDRAIL_EXEMPTION_MAX_DAYS allows)`,
+    };
+  }
   return { status: now.getTime() < end ? 'active' : 'expired', tagValue, until };
 }
 

@@ -145,7 +145,7 @@ describe('evaluateNsg: the exemption tag', () => {
       verdict: 'keep',
       reason: 'exempt',
     });
-    expect(judge(bad, { 'jit-guardrail-exempt-until': '2027-01-31' })).toMatchObject({
+    expect(judge(bad, { 'jit-guardrail-exempt-until': '2026-12-24' })).toMatchObject({
       verdict: 'keep',
       reason: 'exempt',
     });
@@ -177,6 +177,42 @@ describe('evaluateNsg: the exemption tag', () => {
     expect(
       judge({ name: ALLOW_NAME_NEW, source: '10.1.2.3' }, { 'jit-guardrail-exempt-until': '2030-01-01' }),
     ).toMatchObject({ reason: 'specific-source' });
+  });
+
+  it.each(['9999-12-31', '2099-12-31', '2026-12-26', '2026-12-25T12:00:01Z'])(
+    'an end more than 30 days ahead (%s) exempts nothing and says why: a tag must not switch the guard off for good',
+    (value) => {
+      const result = evaluateNsg(
+        parseNsgDocument(nsg([rule(bad)], { 'jit-guardrail-exempt-until': value })),
+        NOW,
+      );
+      expect(result.rules[0]).toMatchObject({ verdict: 'remove', reason: 'wildcard-source' });
+      expect(result.exemption).toEqual({
+        status: 'invalid',
+        tagValue: value,
+        problem: 'more than 30 day(s) ahead (the most GUARDRAIL_EXEMPTION_MAX_DAYS allows)',
+      });
+    },
+  );
+
+  it('the bound is exactly GUARDRAIL_EXEMPTION_MAX_DAYS from now, and 0 turns exemptions off', () => {
+    const doc = (until: string) =>
+      parseNsgDocument(nsg([rule(bad)], { 'jit-guardrail-exempt-until': until }));
+    expect(evaluateNsg(doc('2026-12-25T12:00:00Z'), NOW).rules[0]).toMatchObject({ reason: 'exempt' });
+    expect(evaluateNsg(doc('2026-12-02T12:00:00Z'), NOW, 7).rules[0]).toMatchObject({ reason: 'exempt' });
+    expect(evaluateNsg(doc('2026-12-02T12:00:01Z'), NOW, 7).rules[0]).toMatchObject({ verdict: 'remove' });
+    expect(evaluateNsg(doc('2026-11-25T13:00:00Z'), NOW, 0).rules[0]).toMatchObject({ verdict: 'remove' });
+  });
+
+  it('a date-time without a zone is called that, not "not a date"', () => {
+    const result = evaluateNsg(
+      parseNsgDocument(nsg([rule(bad)], { 'jit-guardrail-exempt-until': '2026-11-30T10:00' })),
+      NOW,
+    );
+    expect(result.exemption).toMatchObject({
+      status: 'invalid',
+      problem: 'a date-time without a time zone (end it with Z or ±hh:mm)',
+    });
   });
 });
 
