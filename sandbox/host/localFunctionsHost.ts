@@ -27,7 +27,16 @@ export interface LocalHostOptions {
   /** The key `authLevel: 'function'` endpoints require (`?code=` or `x-functions-key`). */
   readonly functionKey: string;
   readonly log: (line: string) => void;
+  /**
+   * Stands in for App Service authentication (authsettingsV2, as infra configures it for the
+   * reconciler): `/api/*` needs a signed-in caller — here `Authorization: Bearer <adminToken>`,
+   * which signs in as an admin holding `adminAppRole` — and any `x-ms-client-*` header the caller
+   * sent is dropped, so only the platform's own reaches the function.
+   */
+  readonly easyAuth?: { readonly adminToken: string; readonly adminAppRole: string };
 }
+
+const CLIENT_PRINCIPAL_HEADER = /^x-ms-client-/i;
 
 /**
  * A small stand-in for the Functions host on 127.0.0.1: serves the Event Grid webhook (with the
@@ -189,6 +198,29 @@ export class LocalFunctionsHost {
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+    const easyAuth = this.options.easyAuth;
+    if (easyAuth !== undefined) {
+      for (const name of Object.keys(headers)) if (CLIENT_PRINCIPAL_HEADER.test(name)) delete headers[name];
+      if (req.headers.authorization !== `Bearer ${easyAuth.adminToken}`) {
+        return send(res, 401, {
+          error:
+            'App Service authentication: sign in first (sandbox: -H "Authorization: Bearer <adminToken from sandbox.json>")',
+        });
+      }
+      headers['x-ms-client-principal-idp'] = 'aad';
+      headers['x-ms-client-principal-name'] = 'sandbox-admin';
+      headers['x-ms-client-principal'] = Buffer.from(
+        JSON.stringify({
+          auth_typ: 'aad',
+          name_typ: 'name',
+          role_typ: 'roles',
+          claims: [
+            { typ: 'name', val: 'sandbox-admin' },
+            { typ: 'roles', val: easyAuth.adminAppRole },
+          ],
+        }),
+      ).toString('base64');
+    }
     const request = new this.lib.HttpRequest({
       method: req.method ?? 'GET',
       url: url.toString(),

@@ -1,4 +1,5 @@
 import { isRestError } from '@azure/core-rest-pipeline';
+import { redact, redactError } from '../core/redact.js';
 
 /** `contention`: another operation is updating the same resource (the network RP runs one at a time). */
 export type ArmFailureKind =
@@ -21,9 +22,12 @@ export class ArmCallError extends Error {
     readonly armCode: string | undefined,
     options: { cause: unknown },
   ) {
+    // The cause is kept redacted and without the SDK's request and response (headers, bodies).
     super(
-      `${operation} failed for ${target}: ${kind}${statusCode !== undefined ? ` (HTTP ${statusCode}${armCode ? ` ${armCode}` : ''})` : ''}${describeCause(options.cause)}`,
-      options,
+      redact(
+        `${operation} failed for ${target}: ${kind}${statusCode !== undefined ? ` (HTTP ${statusCode}${armCode ? ` ${armCode}` : ''})` : ''}${describeCause(options.cause)}`,
+      ),
+      options.cause === undefined ? undefined : { cause: redactError(options.cause) },
     );
     this.name = 'ArmCallError';
   }

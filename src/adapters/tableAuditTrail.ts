@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditRecord, AuditTrail } from '../core/auditTrail.js';
 import type { Logger } from '../core/logger.js';
+import { redactValue } from '../core/redact.js';
 import { firstLine, isPermanentStorageError, type LazyTable } from './tableStorage.js';
 
 const MAX_TIME = 9_999_999_999_999;
@@ -14,7 +15,7 @@ export function createTableAuditTrail(table: LazyTable, log: () => Logger): Audi
   let pending: AuditRecord[] = [];
   return {
     async record(records) {
-      pending.push(...records);
+      pending.push(...records.map(redactValue));
       const batch = pending;
       pending = [];
       try {

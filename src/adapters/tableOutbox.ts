@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { TableEntityResult } from '@azure/data-tables';
 import { retryDelayMs, type AlertOutbox, type ClaimedEntry, type OutboxEntry } from '../core/alertOutbox.js';
 import type { Logger } from '../core/logger.js';
+import { redactValue } from '../core/redact.js';
 import type { TeamsMessage } from '../lib/alerts/adaptiveCard.js';
 import { firstLine, isPermanentStorageError, storageStatus, type LazyTable } from './tableStorage.js';
 
@@ -32,7 +33,7 @@ const rowKeyOf = (key: string) => createHash('sha256').update(key).digest('hex')
 
 /** The message as JSON in `message`, `message1` … and their count, each cut between whole characters. */
 function messageChunks(message: TeamsMessage): Record<string, string | number> {
-  const json = JSON.stringify(message);
+  const json = JSON.stringify(redactValue(message));
   const parts: string[] = [];
   for (let start = 0; start < json.length || parts.length === 0;) {
     let end = Math.min(start + CHUNK, json.length);

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { redact, redactValue } from '../core/redact.js';
 import { TEAMS_MAX_BODY_BYTES, type TeamsMessage } from '../lib/alerts/adaptiveCard.js';
 
 export interface TeamsSender {
@@ -33,7 +34,7 @@ export class TeamsDeliveryError extends Error {
     readonly attempts: number,
     readonly lastStatus: number | undefined,
   ) {
-    super(message);
+    super(redact(message));
     this.name = 'TeamsDeliveryError';
   }
 }
@@ -58,7 +59,8 @@ export function createTeamsSender(options: TeamsSenderOptions): TeamsSender {
 
   return {
     async send(message) {
-      const body = JSON.stringify(message);
+      // A card quotes what it reports (rule descriptions, ARM errors): nothing secret leaves with it.
+      const body = JSON.stringify(redactValue(message));
       const size = Buffer.byteLength(body);
       if (size > TEAMS_MAX_BODY_BYTES) {
         throw new TeamsDeliveryError(

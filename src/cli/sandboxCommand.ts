@@ -16,6 +16,7 @@ import {
   SANDBOX_LOCATION,
   SANDBOX_SUBSCRIPTION,
 } from '../../sandbox/seedSubscription.js';
+import { adminAuthFrom } from '../lib/http/reconcileRequest.js';
 import { WATCHED_NSG_OPERATIONS, WATCHED_ROLE_OPERATIONS } from '../lib/events/watchedOperations.js';
 import type { CliIo } from './cliIo.js';
 import { packageRoot } from './packageRoot.js';
@@ -41,6 +42,8 @@ interface SandboxState {
   readonly caFile: string;
   readonly hostUrl: string;
   readonly functionKey: string;
+  /** Signs in to the App Service authentication stand-in as an admin (see LocalFunctionsHost). */
+  readonly adminToken: string;
   readonly subscriptionId: string;
   readonly vms: readonly { name: string; resourceGroup: string; vmId: string; jitPorts: readonly number[] }[];
 }
@@ -70,7 +73,7 @@ async function start(stateDir: string, port: number, verbose: boolean, io: CliIo
     );
     return 1;
   }
-  const { host, functionKey } = loaded;
+  const { host, functionKey, adminToken } = loaded;
   const vms = await seedSubscription(world.arm);
   // Two event subscriptions, filtered as infra/app/guardEvents.bicep filters them: NSG writes to
   // the guard, role-definition writes to the reconciler's roleEvents.
@@ -98,6 +101,7 @@ async function start(stateDir: string, port: number, verbose: boolean, io: CliIo
     caFile: world.env.GUARDRAIL_ARM_CA_FILE!,
     hostUrl: host.url,
     functionKey,
+    adminToken,
     subscriptionId: SANDBOX_SUBSCRIPTION,
     vms: vms.map(({ name, resourceGroup, vmId, jitPorts }) => ({ name, resourceGroup, vmId, jitPorts })),
   };
@@ -126,8 +130,9 @@ async function loadAppIntoHost(
   port: number,
   verbose: boolean,
   io: CliIo,
-): Promise<{ host: LocalFunctionsHost; functionKey: string }> {
-  Object.assign(process.env, world.env);
+): Promise<{ host: LocalFunctionsHost; functionKey: string; adminToken: string }> {
+  // As deployed, the reconcile endpoint sits behind App Service authentication (its stand-in here).
+  Object.assign(process.env, world.env, { WEBSITE_AUTH_ENABLED: 'True' });
   const root = packageRoot(import.meta.url);
   createRequire(import.meta.url)(join(root, 'sandbox/functionsCorePreload.cjs'));
   // The deployment bundle, exactly as it would run in Azure.
@@ -142,15 +147,17 @@ async function loadAppIntoHost(
     );
   const lib = ((await import('@azure/functions')) as unknown as { default: FunctionsLibrary }).default;
   const functionKey = randomBytes(16).toString('hex');
+  const adminToken = randomBytes(24).toString('hex');
   const host = new LocalFunctionsHost(core.registrations, lib, {
     port,
     functionKey,
+    easyAuth: { adminToken, adminAppRole: adminAuthFrom(process.env).adminAppRole },
     log: (line) => {
       if (verbose || !/^\[[^\]]+\] (debug|trace): /.test(line)) io.stderr(line);
     },
   });
   await host.start();
-  return { host, functionKey };
+  return { host, functionKey, adminToken };
 }
 
 function readyText(state: SandboxState, stateDir: string): string {
@@ -162,7 +169,7 @@ jit-guardrail sandbox is running (Ctrl-C stops it)
   Functions host    ${state.hostUrl}
     Event Grid      ${state.hostUrl}/runtime/webhooks/eventgrid?functionName=guard        (NSG writes)
                     ${state.hostUrl}/runtime/webhooks/eventgrid?functionName=roleEvents   (role-definition writes)
-    HTTP            POST ${state.hostUrl}/api/reconcile   (function key below)
+    HTTP            POST ${state.hostUrl}/api/reconcile   (function key and admin sign-in below)
     timers          reconcileTimer, sweepTimer on their schedules
   Teams sink        cards print here and are saved in ${join(stateDir, 'cards')}
   Subscription      ${state.subscriptionId}: ${state.vms.map((vm) => `${vm.name} (${vm.resourceGroup}, JIT ports ${vm.jitPorts.join('/')})`).join(', ')}
@@ -172,8 +179,8 @@ Try next, in another terminal:
 
   npx jit-guardrail sandbox request-jit --vm web-01 --source '*'            # removed within one event, alerted
   npx jit-guardrail sandbox request-jit --vm sql-01 --source 198.51.100.7   # allowed: stays, no alert
-  curl -sS -X POST "${state.hostUrl}/api/reconcile?code=${state.functionKey}" -H 'content-type: application/json' -d '{"dryRun": true}'
-  curl -sS -X POST "${state.hostUrl}/api/reconcile?code=${state.functionKey}"   # fixes the role drift
+  curl -sS -X POST "${state.hostUrl}/api/reconcile?code=${state.functionKey}" -H "Authorization: Bearer ${state.adminToken}"   # dry run: reports the role drift
+  curl -sS -X POST "${state.hostUrl}/api/reconcile?code=${state.functionKey}" -H "Authorization: Bearer ${state.adminToken}" -d '{"dryRun": false}'   # fixes it
   npx jit-guardrail sweep --emulator ${state.armUrl} --ca ${state.caFile} --subscription ${state.subscriptionId} --report-only
 `;
 }

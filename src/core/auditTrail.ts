@@ -1,3 +1,5 @@
+import { redactValue } from './redact.js';
+
 /** One decision the guardrail took, as admins read it back. */
 export interface AuditRecord {
   readonly at: string;
@@ -28,7 +30,7 @@ export function createMemoryAuditTrail(capacity = 10_000): AuditTrail {
   const records: AuditRecord[] = [];
   return {
     async record(batch) {
-      records.push(...batch);
+      records.push(...batch.map(redactValue));
       if (records.length > capacity) records.splice(0, records.length - capacity);
     },
     async recent(limit) {

@@ -1,5 +1,6 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { reconcileScheduleFrom } from '../config/schedules.js';
+import { failLoudly } from './failLoudly.js';
 import { invocationLogger } from './invocationLogger.js';
 import { loadAppCore } from './loadAppCore.js';
 
@@ -14,8 +15,8 @@ export async function reconcileTimer(_timer: Timer, context: InvocationContext):
     );
     log.info(`role '${report.roleName}': ${report.status}`);
   } catch (error) {
-    log.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    throw error;
+    // Logged, then rethrown (redacted) so the invocation fails and is retried or shows as failed.
+    failLoudly(error, log);
   }
 }
 

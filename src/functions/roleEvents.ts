@@ -1,4 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
+import { failLoudly } from './failLoudly.js';
 import { invocationLogger } from './invocationLogger.js';
 import { loadAppCore } from './loadAppCore.js';
 
@@ -12,9 +13,8 @@ export async function roleEvents(event: unknown, context: InvocationContext): Pr
       log.info(`role '${outcome.report.roleName}': ${outcome.report.status}`);
     }
   } catch (error) {
-    // Logged here with its reason, then rethrown so the invocation fails and Event Grid redelivers.
-    log.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    throw error;
+    // Logged, then rethrown (redacted) so the invocation fails and is retried or shows as failed.
+    failLoudly(error, log);
   }
 }
 

@@ -1,7 +1,11 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTeamsSender, parseRetryAfter, TeamsDeliveryError } from '../../src/adapters/teamsWebhook.js';
 import type { TeamsMessage } from '../../src/lib/alerts/adaptiveCard.js';
 import { TeamsSink } from '../../sandbox/teamsSink.js';
+import { teamsMessage } from '../support/teamsMessage.js';
 
 const message: TeamsMessage = {
   type: 'message',
@@ -109,6 +113,67 @@ describe('Teams webhook sender', () => {
     await expect(
       createTeamsSender({ url, maxAttempts: 2, timeoutMs: 300, baseDelayMs: 1 }).send(message),
     ).rejects.toThrow(/network error ECONNREFUSED/);
+  });
+});
+
+describe('Teams webhook sender: nothing secret leaves', () => {
+  const SIG = 'Qm9vWmFyQmF6MTIzNDU2Nzg5MA';
+  const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJvaWQiOiIxMjMifQ.c2lnbmF0dXJlLXBhcnQ';
+  const KEY = 'a2V5LWZvci10aGUtZnVuY3Rpb24';
+
+  it('a secret quoted in card text is redacted in what is posted; the message passed in is unchanged', async () => {
+    const sink = new TeamsSink();
+    await sink.start();
+    try {
+      const message = teamsMessage(
+        `delete failed: POST https://x/invoke?sv=1.0&sig=${SIG} (Authorization: Bearer ${TOKEN}); x-functions-key: ${KEY}`,
+      );
+      const before = JSON.stringify(message);
+      await createTeamsSender({ url: sink.url, maxAttempts: 1, timeoutMs: 1000 }).send(message);
+      const posted = JSON.stringify(sink.cards[0]?.body);
+      for (const secret of [SIG, TOKEN, KEY]) expect(posted).not.toContain(secret);
+      expect(posted).toContain(
+        'delete failed: POST https://x/invoke?sv=1.0&sig=REDACTED (Authorization: Bearer REDACTED); x-functions-key: REDACTED',
+      );
+      expect(JSON.stringify(message)).toBe(before);
+    } finally {
+      await sink.stop();
+    }
+  });
+
+  it('an HTTP error body that quotes a secret does not come out in the error', async () => {
+    const body = JSON.stringify({
+      error: { code: 'InvalidRequest', message: `flow https://x/invoke?sig=${SIG} rejected Bearer ${TOKEN}` },
+    });
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(400).end(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/invoke?sv=1.0&sig=${SIG}`;
+      const error = await createTeamsSender({ url, maxAttempts: 2, timeoutMs: 1000 })
+        .send(teamsMessage('alert'))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TeamsDeliveryError);
+      expect((error as Error).message).toBe('Teams webhook refused the alert: HTTP 400');
+      const shown = `${inspect(error, { depth: 10 })} ${JSON.stringify(error)} ${(error as Error).stack}`;
+      for (const secret of [SIG, TOKEN]) expect(shown).not.toContain(secret);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('a delivery error built from any text is redacted', () => {
+    const error = new TeamsDeliveryError(
+      `response error: socket hang up on /invoke?sig=${SIG}&x=1 with Bearer ${TOKEN}`,
+      1,
+      undefined,
+    );
+    expect(error.message).toBe(
+      'response error: socket hang up on /invoke?sig=REDACTED&x=1 with Bearer REDACTED',
+    );
+    expect(error.stack).not.toContain(SIG);
   });
 });
 

@@ -24,12 +24,23 @@ interface Report {
   durationMs: number;
 }
 
+/** The base64 JSON App Service authentication puts in x-ms-client-principal. */
+const principalWith = (roles: string[], name = 'ops@contoso.com') =>
+  Buffer.from(
+    JSON.stringify({
+      auth_typ: 'aad',
+      name_typ: 'name',
+      role_typ: 'roles',
+      claims: [{ typ: 'name', val: name }, ...roles.map((val) => ({ typ: 'roles', val }))],
+    }),
+  ).toString('base64');
+
 describe('role reconcile through the SDK against the emulator', () => {
   let world: TestWorld;
 
   beforeEach(async () => {
     world = new TestWorld();
-    await world.start({ GUARDRAIL_ROLE_SETTLE_SECONDS: '600' });
+    await world.start({ GUARDRAIL_ROLE_SETTLE_SECONDS: '600', WEBSITE_AUTH_ENABLED: 'True' });
     world.collectEvents();
   });
   afterEach(() => world.stop());
@@ -50,8 +61,14 @@ describe('role reconcile through the SDK against the emulator', () => {
       headers: init.headers ?? {},
     });
 
+  /** As an admin signed in by App Service authentication; with no body or query, a real run. */
   async function post(init: Parameters<typeof request>[0] = {}) {
-    const response = await reconcileHttp(request(init), world.context('reconcile'));
+    const asAdmin = {
+      headers: { 'x-ms-client-principal': principalWith(['Guardrail.Admin']) },
+      ...(init.body === undefined && init.query === undefined ? { body: '{"dryRun": false}' } : {}),
+      ...init,
+    };
+    const response = await reconcileHttp(request(asAdmin), world.context('reconcile'));
     return {
       status: response.status ?? 200,
       body: response.jsonBody as Report & { error?: string },
@@ -343,7 +360,11 @@ describe('role reconcile through the SDK against the emulator', () => {
     );
     const answer = await post();
     expect(answer.status).toBe(502);
-    expect(answer.body.error).toMatch(/list role definitions failed/);
+    // What kind of failure and where to look; never ARM's text, which names identities and ids.
+    expect(answer.body.error).toMatch(
+      /^Azure Resource Manager refused or failed the role read or write; see the function logs \(invocation /,
+    );
+    expect(JSON.stringify(answer.body)).not.toMatch(/AuthorizationFailed|roleDefinitions|subscriptions\//);
     expect(JSON.stringify(answer.body)).not.toMatch(/\bat .*\.(ts|js):\d+/);
   });
 
@@ -366,12 +387,13 @@ describe('role reconcile through the SDK against the emulator', () => {
   });
 });
 
-describe('POST /api/reconcile: HTTP contract', () => {
+describe('POST /api/reconcile: HTTP contract, failing closed', () => {
   const world = new TestWorld();
   beforeAll(async () => {
-    await world.start();
+    await world.start({ WEBSITE_AUTH_ENABLED: 'True' });
   });
   afterAll(() => world.stop());
+  beforeEach(() => world.arm.clearRequestLog());
 
   const call = async (init: {
     method?: string;
@@ -393,50 +415,111 @@ describe('POST /api/reconcile: HTTP contract', () => {
       headers: (response.headers ?? {}) as Record<string, string>,
     };
   };
-  const principal = (roles: string[]) =>
-    Buffer.from(
-      JSON.stringify({
-        auth_typ: 'aad',
-        name_typ: 'name',
-        role_typ: 'roles',
-        claims: [{ typ: 'name', val: 'ops@contoso.com' }, ...roles.map((val) => ({ typ: 'roles', val }))],
-      }),
-    ).toString('base64');
+  const admin = { 'x-ms-client-principal': principalWith(['Guardrail.Admin']) };
+  const roleWrites = () =>
+    world.guardrailCalls().filter((c) => c.method === 'PUT' && c.path.includes('roleDefinitions'));
 
   it.each([
-    ['GET', { method: 'GET' }, 405],
-    ['DELETE', { method: 'DELETE' }, 405],
-    ['a body that is not JSON', { body: '{dryRun:' }, 400],
-    ['a JSON array', { body: '[]' }, 400],
-    ['an unknown field', { body: '{"dryrun": true}' }, 400],
-    ['dryRun not a boolean', { body: '{"dryRun": "yes"}' }, 400],
-    ['dryRun=maybe in the query', { query: { dryRun: 'maybe' } }, 400],
+    ['GET', { method: 'GET', headers: admin }, 405],
+    ['DELETE', { method: 'DELETE', headers: admin }, 405],
+    ['a body that is not JSON', { body: '{dryRun:', headers: admin }, 400],
+    ['a JSON array', { body: '[]', headers: admin }, 400],
+    ['an unknown field', { body: '{"dryrun": true}', headers: admin }, 400],
+    ['dryRun not a boolean', { body: '{"dryRun": "yes"}', headers: admin }, 400],
+    ['dryRun=maybe in the query', { query: { dryRun: 'maybe' }, headers: admin }, 400],
     ['Easy Auth headers without a principal', { headers: { 'x-ms-client-principal-idp': 'aad' } }, 401],
     ['a principal that is not base64 JSON', { headers: { 'x-ms-client-principal': '%%%' } }, 401],
     [
       'a signed-in caller without the app role',
-      { headers: { 'x-ms-client-principal': principal(['Reader']) } },
+      { headers: { 'x-ms-client-principal': principalWith(['Reader']) } },
       403,
     ],
-    ['a body over 4 KB', { body: JSON.stringify({ dryRun: true, pad: 'x'.repeat(5000) }) }, 413],
-  ])('%s → %s with a JSON error', async (_label, init, status) => {
+    [
+      'a body over 4 KB',
+      { body: JSON.stringify({ dryRun: true, pad: 'x'.repeat(5000) }), headers: admin },
+      413,
+    ],
+    ['a write with the function key only', { body: '{"dryRun": false}' }, 403],
+    ['a write asked in the query with the function key only', { query: { dryRun: 'false' } }, 403],
+  ])('%s → %s with a JSON error, nothing written', async (_label, init, status) => {
     const answer = await call(init);
     expect(answer.status).toBe(status);
     expect(typeof answer.body.error).toBe('string');
     if (status === 405) expect(answer.headers.Allow).toBe('POST');
+    expect(roleWrites()).toEqual([]);
   });
 
-  it('a caller with the app role, or no Easy Auth in front (function key only), gets the report', async () => {
-    expect(
-      (
-        await call({
-          headers: { 'x-ms-client-principal': principal(['Guardrail.Admin']) },
-          query: { dryRun: 'true' },
-        })
-      ).status,
-    ).toBe(200);
-    const answer = await call({ query: { dryRun: 'true' } });
+  it('a forged x-ms-client-principal is refused (401) when App Service authentication is off, and nothing is written', async () => {
+    await world.withSettings({ WEBSITE_AUTH_ENABLED: '' }, async () => {
+      const mallory = principalWith(['Guardrail.Admin'], 'mallory');
+      const answer = await call({ headers: { 'x-ms-client-principal': mallory }, body: '{"dryRun": false}' });
+      expect(answer.status).toBe(401);
+      expect(answer.body.error).toMatch(/trusted only behind App Service authentication/);
+      expect(world.logs.map((l) => l.message).join('\n')).not.toContain('requested by mallory');
+    });
+    await world.withSettings({ WEBSITE_AUTH_ENABLED: 'false' }, async () => {
+      expect((await call({ headers: admin })).status).toBe(401);
+    });
+    expect(roleWrites()).toEqual([]);
+  });
+
+  it('WEBSITE_AUTH_ENABLED is compared without case', async () => {
+    await world.withSettings({ WEBSITE_AUTH_ENABLED: 'TRUE' }, async () => {
+      expect((await call({ headers: admin, query: { dryRun: 'true' } })).status).toBe(200);
+    });
+  });
+
+  it('the function key and no body is a dry run: it reports and writes nothing', async () => {
+    const answer = await call({});
     expect(answer.status).toBe(200);
     expect(answer.body.role?.status).toBe('drift-reported');
+    expect(roleWrites()).toEqual([]);
+  });
+
+  it('an admin with no body also gets a dry run; only {"dryRun": false} writes', async () => {
+    expect((await call({ headers: admin })).body.role?.status).toBe('drift-reported');
+    expect(roleWrites()).toEqual([]);
+    const answer = await call({ headers: admin, body: '{"dryRun": false}' });
+    expect(answer.body.role?.status).toBe('created');
+    expect(roleWrites()).toHaveLength(1);
+  });
+
+  it('the caller is checked before the settings: a bad setting does not answer an unauthorised caller', async () => {
+    await world.withSettings(
+      { GUARDRAIL_SUBSCRIPTION_ID: 'not-a-guid', WEBSITE_AUTH_ENABLED: '' },
+      async () => {
+        const forged = await call({ headers: admin });
+        expect(forged.status).toBe(401);
+        expect(forged.body.error).not.toMatch(/GUARDRAIL_SUBSCRIPTION_ID/);
+      },
+    );
+    await world.withSettings({ GUARDRAIL_SUBSCRIPTION_ID: 'not-a-guid' }, async () => {
+      const allowed = await call({ headers: admin });
+      expect(allowed.status).toBe(500);
+      expect(allowed.body.error).toMatch(
+        /^the app settings are invalid; see the function logs \(invocation /,
+      );
+      expect(allowed.body.error).not.toContain('not-a-guid');
+    });
+  });
+
+  it('a body declared larger than 4 KB is refused on its content-length, before it is read', async () => {
+    let pulled = 0;
+    const req = new functions.HttpRequest({
+      method: 'POST',
+      url: 'http://localhost/api/reconcile',
+      headers: { ...admin, 'content-length': '1000000' },
+      body: { string: '{"dryRun": true}' },
+    });
+    const original = req.body!.getReader.bind(req.body);
+    Object.defineProperty(req.body, 'getReader', {
+      value: () => {
+        pulled += 1;
+        return original();
+      },
+    });
+    const response = await reconcileHttp(req, world.context('reconcile'));
+    expect(response.status).toBe(413);
+    expect(pulled).toBe(0);
   });
 });

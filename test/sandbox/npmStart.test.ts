@@ -17,6 +17,7 @@ describe('npm start: the sandbox', () => {
   let output = '';
   let hostUrl = '';
   let key = '';
+  let token = '';
 
   const waitFor = async (predicate: () => boolean, what: string, ms = 15_000) => {
     const deadline = Date.now() + ms;
@@ -36,6 +37,7 @@ describe('npm start: the sandbox', () => {
     await waitFor(() => output.includes('Try next'), 'the sandbox to be ready');
     hostUrl = /Functions host +(http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!;
     key = /code=([0-9a-f]+)/.exec(output)![1]!;
+    token = /Authorization: Bearer ([0-9a-f]+)/.exec(output)![1]!;
   }, 30_000);
 
   afterAll(async () => {
@@ -72,18 +74,36 @@ describe('npm start: the sandbox', () => {
     expect(output).not.toContain('Teams card 2');
   });
 
-  it('the reconcile curl line works: dry run reports the drift, the real run fixes it', async () => {
-    const post = (query: string, body?: string) =>
-      fetch(`${hostUrl}/api/reconcile?code=${key}${query}`, {
-        method: 'POST',
-        ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
-      });
-    const dry = await post('', '{"dryRun": true}');
+  it('the reconcile curl lines work: the first reports the drift, the second fixes it', async () => {
+    const post = (init: { body?: string; headers?: Record<string, string> } = {}) =>
+      fetch(`${hostUrl}/api/reconcile?code=${key}`, { method: 'POST', ...init });
+    const signedIn = { authorization: `Bearer ${token}` };
+    const dry = await post({ headers: signedIn });
     expect(dry.status).toBe(200);
     expect(((await dry.json()) as { role: { status: string } }).role.status).toBe('drift-reported');
-    const fix = await post('');
+    const fix = await post({ headers: signedIn, body: '{"dryRun": false}' });
     expect(((await fix.json()) as { role: { status: string } }).role.status).toBe('updated');
-    expect((await fetch(`${hostUrl}/api/reconcile`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`${hostUrl}/api/reconcile`, { method: 'POST', headers: signedIn })).status).toBe(401);
+  });
+
+  it('a valid key with a forged x-ms-client-principal is refused (401), and the key with no body writes nothing', async () => {
+    const forged = Buffer.from(
+      JSON.stringify({
+        claims: [
+          { typ: 'name', val: 'mallory' },
+          { typ: 'roles', val: 'Guardrail.Admin' },
+        ],
+      }),
+    ).toString('base64');
+    const answer = await fetch(`${hostUrl}/api/reconcile?code=${key}`, {
+      method: 'POST',
+      headers: { 'x-ms-client-principal': forged },
+      body: '{"dryRun": false}',
+    });
+    expect(answer.status).toBe(401);
+    const keyOnly = await fetch(`${hostUrl}/api/reconcile?code=${key}`, { method: 'POST' });
+    expect(keyOnly.status).toBe(401);
+    expect(output).not.toContain('requested by mallory');
   });
 
   it('answers the Event Grid validation handshake (Event Grid schema and CloudEvents)', async () => {

@@ -1,53 +1,115 @@
-/** The parts of an HTTP request the reconcile endpoint looks at. */
-export interface HttpRequestLike {
+/** The parts of an HTTP request the reconcile endpoint looks at before it reads the body. */
+export interface RequestHead {
   readonly method: string;
   readonly headers: { get(name: string): string | null };
-  readonly query: { get(name: string): string | null };
-  readonly bodyText: string;
 }
 
-export type ReconcileHttpDecision =
-  | { readonly ok: true; readonly dryRun: boolean; readonly caller: string | undefined }
-  | {
-      readonly ok: false;
-      readonly status: 400 | 401 | 403 | 405 | 413;
-      readonly error: string;
-      readonly headers?: Record<string, string>;
-    };
+/** How the platform in front of the app authenticates callers (read from its settings). */
+export interface AdminAuth {
+  /**
+   * App Service authentication is on (`WEBSITE_AUTH_ENABLED`): only then did the platform set the
+   * `x-ms-client-principal*` headers; without it, anyone holding the function key can send them.
+   */
+  readonly platformAuthEnabled: boolean;
+  /** The app role a signed-in caller needs to change the role (`GUARDRAIL_ADMIN_APP_ROLE`). */
+  readonly adminAppRole: string;
+}
+
+export type Refusal = {
+  readonly ok: false;
+  readonly status: 400 | 401 | 403 | 405 | 413;
+  readonly error: string;
+  readonly headers?: Record<string, string>;
+};
+
+/** Who is calling, as far as the platform vouches for it. */
+export interface Caller {
+  /** The signed-in caller's name; undefined when only the function key was presented. */
+  readonly name: string | undefined;
+  /** A platform-verified principal holding the admin app role: the only caller that may write. */
+  readonly mayWrite: boolean;
+}
 
 export const MAX_BODY_BYTES = 4096;
 
-/**
- * Decides whether a reconcile request may run and how: POST only; when App Service authentication
- * sits in front (its `x-ms-client-*` headers are present) the caller must hold `adminAppRole`;
- * `dryRun` from the JSON body or the query, `true` or `false`.
- */
-export function decideReconcileRequest(
-  request: HttpRequestLike,
-  adminAppRole: string,
-): ReconcileHttpDecision {
-  if (request.method.toUpperCase() !== 'POST') {
-    return { ok: false, status: 405, error: 'use POST', headers: { Allow: 'POST' } };
-  }
-  const principal = readClientPrincipal(request.headers);
-  if (principal.kind === 'malformed') return { ok: false, status: 401, error: principal.error };
-  if (principal.kind === 'present' && !principal.roles.includes(adminAppRole)) {
-    return { ok: false, status: 403, error: `the caller lacks the app role '${adminAppRole}'` };
-  }
-  if (Buffer.byteLength(request.bodyText) > MAX_BODY_BYTES) {
-    return { ok: false, status: 413, error: `the body is larger than ${MAX_BODY_BYTES} bytes` };
-  }
-  const dryRun = readDryRun(request);
-  if (typeof dryRun === 'string') return { ok: false, status: 400, error: dryRun };
-  return { ok: true, dryRun, caller: principal.kind === 'present' ? principal.name : undefined };
+const PRINCIPAL_HEADERS = ['x-ms-client-principal', 'x-ms-client-principal-id', 'x-ms-client-principal-idp'];
+
+/** `WEBSITE_AUTH_ENABLED` and `GUARDRAIL_ADMIN_APP_ROLE`, read without the rest of the settings. */
+export function adminAuthFrom(env: Readonly<Record<string, string | undefined>>): AdminAuth {
+  const role = env.GUARDRAIL_ADMIN_APP_ROLE?.trim();
+  return {
+    platformAuthEnabled: env.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() === 'true',
+    adminAppRole: role === undefined || role === '' ? 'Guardrail.Admin' : role,
+  };
 }
 
-function readDryRun(request: HttpRequestLike): boolean | string {
+/**
+ * Step one, before anything else (settings, body): who is calling and may they. Principal headers
+ * count only when the platform's authentication is on; a caller it signed in must hold the admin
+ * role; a caller with only the function key may ask for a dry run and nothing more.
+ */
+export function authorizeReconcileCaller(head: RequestHead, auth: AdminAuth): Caller | Refusal {
+  const sent = PRINCIPAL_HEADERS.some((name) => head.headers.get(name) !== null);
+  if (sent && !auth.platformAuthEnabled) {
+    return {
+      ok: false,
+      status: 401,
+      error:
+        'x-ms-client-principal is trusted only behind App Service authentication, which is off for this app',
+    };
+  }
+  let caller: Caller = { name: undefined, mayWrite: false };
+  if (sent) {
+    const principal = readClientPrincipal(head.headers);
+    if (principal.kind === 'malformed') return { ok: false, status: 401, error: principal.error };
+    if (!principal.roles.includes(auth.adminAppRole)) {
+      return { ok: false, status: 403, error: `the caller lacks the app role '${auth.adminAppRole}'` };
+    }
+    caller = { name: principal.name, mayWrite: true };
+  }
+  if (head.method.toUpperCase() !== 'POST') {
+    return { ok: false, status: 405, error: 'use POST', headers: { Allow: 'POST' } };
+  }
+  // Refused on its declared length, unread; a body without one is read only up to the limit.
+  const length = Number(head.headers.get('content-length') ?? '0');
+  if (Number.isFinite(length) && length > MAX_BODY_BYTES) {
+    return { ok: false, status: 413, error: `the body is larger than ${MAX_BODY_BYTES} bytes` };
+  }
+  return caller;
+}
+
+/**
+ * Step two, on the body read up to the limit: a dry run unless the caller asks for
+ * `{"dryRun": false}` (or `?dryRun=false`), and a write only for a caller who may write.
+ */
+export function decideReconcileRun(
+  caller: Caller,
+  /** Undefined when the body ran past the limit (it was not read further). */
+  bodyText: string | undefined,
+  query: { get(name: string): string | null },
+): { readonly ok: true; readonly dryRun: boolean } | Refusal {
+  if (bodyText === undefined || Buffer.byteLength(bodyText) > MAX_BODY_BYTES) {
+    return { ok: false, status: 413, error: `the body is larger than ${MAX_BODY_BYTES} bytes` };
+  }
+  const dryRun = readDryRun(bodyText, query);
+  if (typeof dryRun === 'string') return { ok: false, status: 400, error: dryRun };
+  if (!dryRun && !caller.mayWrite) {
+    return {
+      ok: false,
+      status: 403,
+      error:
+        'a write needs a caller signed in through App Service authentication with the admin app role; the function key alone allows {"dryRun": true}',
+    };
+  }
+  return { ok: true, dryRun };
+}
+
+function readDryRun(bodyText: string, query: { get(name: string): string | null }): boolean | string {
   let fromBody: unknown;
-  if (request.bodyText.trim() !== '') {
+  if (bodyText.trim() !== '') {
     let body: unknown;
     try {
-      body = JSON.parse(request.bodyText);
+      body = JSON.parse(bodyText);
     } catch {
       return 'the body must be JSON, e.g. {"dryRun": true}';
     }
@@ -57,28 +119,23 @@ function readDryRun(request: HttpRequestLike): boolean | string {
     if (unknownKeys.length > 0) return `unknown field(s): ${unknownKeys.join(', ')}`;
     fromBody = (body as { dryRun?: unknown }).dryRun;
   }
-  const fromQuery = request.query.get('dryRun');
-  const value = fromBody ?? fromQuery ?? false;
+  const fromQuery = query.get('dryRun');
+  // Nothing asked for: a dry run. A write is always asked for in so many words.
+  const value = fromBody ?? fromQuery ?? true;
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   return 'dryRun must be true or false';
 }
 
 type ClientPrincipal =
-  | { readonly kind: 'absent' }
   | { readonly kind: 'present'; readonly name: string | undefined; readonly roles: readonly string[] }
   | { readonly kind: 'malformed'; readonly error: string };
 
 const ROLE_CLAIMS = new Set(['roles', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role']);
 
 /** App Service authentication (Easy Auth) passes the signed-in caller as base64 JSON. */
-function readClientPrincipal(headers: HttpRequestLike['headers']): ClientPrincipal {
+function readClientPrincipal(headers: RequestHead['headers']): ClientPrincipal {
   const encoded = headers.get('x-ms-client-principal');
-  const easyAuthInFront =
-    encoded !== null ||
-    headers.get('x-ms-client-principal-id') !== null ||
-    headers.get('x-ms-client-principal-idp') !== null;
-  if (!easyAuthInFront) return { kind: 'absent' };
   if (encoded === null)
     return { kind: 'malformed', error: 'authentication headers present but no x-ms-client-principal' };
   let principal: { claims?: { typ?: unknown; val?: unknown }[]; role_typ?: unknown; name_typ?: unknown };
