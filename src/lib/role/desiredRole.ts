@@ -1,14 +1,10 @@
+import requester from '../../config/jit-requester-actions.json' with { type: 'json' };
 import type { RoleShape } from './roleDefinition.js';
 
-/** What a person needs to request JIT access, and nothing more. */
-export const JIT_REQUESTER_ACTIONS = [
-  'Microsoft.Security/locations/jitNetworkAccessPolicies/initiate/action',
-  'Microsoft.Security/locations/jitNetworkAccessPolicies/*/read',
-  'Microsoft.Compute/virtualMachines/read',
-  'Microsoft.Network/networkInterfaces/*/read',
-] as const;
+/** What a person needs to request JIT access, and nothing more (infra's Azure Policy reads the same file). */
+export const JIT_REQUESTER_ACTIONS: readonly string[] = requester.actions;
 
-export const DEFAULT_ROLE_NAME = 'JIT Access Requester';
+export const DEFAULT_ROLE_NAME: string = requester.defaultRoleName;
 
 export const DEFAULT_ROLE_DESCRIPTION =
   'Can request Just-In-Time VM access through Microsoft Defender for Cloud, and nothing more. Owned by jit-guardrail: changes are reverted.';
