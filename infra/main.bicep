@@ -1,8 +1,8 @@
 targetScope = 'subscription'
 
-metadata description = 'jit-guardrail: removes Defender for Cloud JIT rules opened to the internet, alerts Teams, and owns the JIT requester role.'
+metadata description = 'jit-guardrail: removes Defender for Cloud JIT rules opened to the internet, alerts Teams, and owns the JIT requester role. Two apps from one package, each with its own identity: the guard (NSG rules, no role writes) and the reconciler (the JIT requester role, no NSG access).'
 
-import { resourceTags } from 'app/types.bicep'
+import { appSetting, ownedRole, resourceTags } from 'app/types.bicep'
 
 @minLength(1)
 @maxLength(64)
@@ -53,7 +53,7 @@ param location string
 param teamsWebhookUrl string
 
 @allowed(['enforce', 'report'])
-@description('GUARDRAIL_MODE: enforce deletes wildcard JIT rules; report only alerts. Kept in the azd environment so a deploy never changes it.')
+@description('GUARDRAIL_MODE: enforce deletes wildcard JIT rules and rewrites a drifted JIT requester role; report only alerts, and neither app\'s role then grants any write or delete. Kept in the azd environment so a deploy never changes it.')
 param guardrailMode string
 
 @description('GUARDRAIL_ROLE_ASSIGNABLE_SCOPES: comma-separated assignable scopes of the JIT requester role; empty means this subscription.')
@@ -68,7 +68,16 @@ param reconcileSchedule string = ''
 @description('GUARDRAIL_SWEEP_SCHEDULE: NCRONTAB schedule of the sweep for missed events; empty means hourly.')
 param sweepSchedule string = ''
 
-@description('GUARDRAIL_EXISTING_SYSTEM_TOPIC: name of this subscription\'s existing Microsoft.Resources.Subscriptions system topic to reuse (Azure allows one per subscription); empty creates one. The topic must carry the guardrail identity (see docs/deploy.md).')
+@description('GUARDRAIL_ALERT_EMAIL: mailbox told of every role-definition write or delete in the subscription; empty creates the alert with no action group (it is then only listed in Azure Monitor > Alerts).')
+param alertEmail string = ''
+
+@description('GUARDRAIL_ADMIN_CLIENT_ID: client id of the Entra app registration whose tokens the reconcile endpoint accepts; empty refuses every call to it (401).')
+param adminClientId string = ''
+
+@description('GUARDRAIL_ADMIN_APP_ROLE: app role a caller of the reconcile endpoint must hold; empty means the app default (Guardrail.Admin).')
+param adminAppRole string = ''
+
+@description('GUARDRAIL_EXISTING_SYSTEM_TOPIC: name of this subscription\'s existing Microsoft.Resources.Subscriptions system topic to reuse (Azure allows one per subscription); empty creates one. The topic must carry the guardrail\'s events identity (see docs/deploy.md).')
 param existingSystemTopicName string = ''
 
 @description('GUARDRAIL_EXISTING_SYSTEM_TOPIC_RESOURCE_GROUP: resource group of that existing topic.')
@@ -79,13 +88,70 @@ param existingSystemTopicResourceGroup string = ''
 @description('GUARDRAIL_KEY_VAULT_GENERATION: part of the Key Vault name; the postdown hook raises it, because `azd down` leaves the purge-protected vault soft-deleted and its name taken.')
 param keyVaultGeneration int = 1
 
-@description('Create the guard\'s Event Grid subscription. Only the postdeploy hook sets it, once the guard function is deployed (Event Grid checks that the function exists).')
+@description('Create the two Event Grid subscriptions. Only the postdeploy hook sets it, once the code is deployed (Event Grid checks that the guard and roleEvents functions exist).')
 param deployEventSubscription bool = false
 
 var tags resourceTags = { 'azd-env-name': environmentName, application: 'jit-guardrail' }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
-var functionAppName = 'func-guardrail-${resourceToken}'
 var reuseSystemTopic = !empty(existingSystemTopicName)
+var sharedNames = {
+  insights: 'appi-guardrail-${resourceToken}'
+  keyVault: 'kv-${resourceToken}-g${keyVaultGeneration}'
+  webhookSecret: 'teams-webhook-url'
+}
+var systemTopicName = reuseSystemTopic ? existingSystemTopicName : 'evgt-guardrail-${resourceToken}'
+
+// The guard keeps the names the single app had, so an existing deployment becomes the guard in place
+// (same identity, same role definition, now without any Microsoft.Authorization action).
+var guardNames = {
+  app: 'func-guardrail-${resourceToken}'
+  identity: 'id-guardrail-${resourceToken}'
+  plan: 'plan-guardrail-${resourceToken}'
+  storage: 'stguard${resourceToken}'
+  roleDefinition: guid(subscription().id, 'jit-guardrail-role', resourceToken)
+}
+var reconcilerNames = {
+  app: 'func-reconciler-${resourceToken}'
+  identity: 'id-reconciler-${resourceToken}'
+  plan: 'plan-reconciler-${resourceToken}'
+  storage: 'strecon${resourceToken}'
+  roleDefinition: guid(subscription().id, 'jit-guardrail-reconciler-role', resourceToken)
+}
+
+// Each identity's custom role comes from the file the code is tested against. Report mode grants
+// reads only: the guard cannot delete a rule, the reconciler cannot write a role.
+var guardPermissions = loadJsonContent('../src/config/guard-permissions.json')
+var reconcilerPermissions = loadJsonContent('../src/config/reconciler-permissions.json')
+var jitRequester = loadJsonContent('../src/config/jit-requester-actions.json')
+var grantsWrites = guardrailMode == 'enforce'
+var guardRoleName = '${guardPermissions.roleName} (${resourceToken})'
+var reconcilerRoleName = '${reconcilerPermissions.roleName} (${resourceToken})'
+
+var guardSettings appSetting[] = [
+  { name: 'GUARDRAIL_SWEEP_SCHEDULE', value: sweepSchedule }
+]
+var reconcilerSettings appSetting[] = [
+  { name: 'GUARDRAIL_ROLE_ASSIGNABLE_SCOPES', value: empty(roleAssignableScopes) ? subscription().id : roleAssignableScopes }
+  { name: 'GUARDRAIL_ROLE_NAME', value: roleName }
+  { name: 'GUARDRAIL_RECONCILE_SCHEDULE', value: reconcileSchedule }
+  { name: 'GUARDRAIL_ADMIN_APP_ROLE', value: adminAppRole }
+]
+
+// The roles the guardrail owns may never grant more than this (ownedRolesPolicy.bicep).
+var ownedRoles ownedRole[] = [
+  { roleName: guardRoleName, definitionName: guardNames.roleDefinition, actions: guardPermissions.actions }
+  {
+    roleName: reconcilerRoleName
+    definitionName: reconcilerNames.roleDefinition
+    actions: reconcilerPermissions.actions
+  }
+  // The reconciler picks this role's GUID in code, so it is matched by name only.
+  {
+    roleName: empty(trim(roleName)) ? jitRequester.defaultRoleName : trim(roleName)
+    definitionName: ''
+    actions: jitRequester.actions
+  }
+]
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -93,33 +159,104 @@ resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   tags: tags
 }
 
-module app 'app/resources.bicep' = {
-  name: 'guardrail-resources'
+module shared 'app/shared.bicep' = {
+  name: 'guardrail-shared'
   scope: resourceGroup
   params: {
     location: location
     tags: tags
     resourceToken: resourceToken
-    functionAppName: functionAppName
-    keyVaultName: 'kv-${resourceToken}-g${keyVaultGeneration}'
+    insightsName: sharedNames.insights
+    keyVaultName: sharedNames.keyVault
+    webhookSecretName: sharedNames.webhookSecret
     teamsWebhookUrl: teamsWebhookUrl
-    guardrailMode: guardrailMode
-    roleAssignableScopes: empty(roleAssignableScopes) ? subscription().id : roleAssignableScopes
-    roleName: roleName
-    reconcileSchedule: reconcileSchedule
-    sweepSchedule: sweepSchedule
+    alertEmail: alertEmail
   }
 }
 
-module guardrailRole 'app/guardrailRole.bicep' = {
-  name: 'guardrail-role'
+module guardApp 'app/functionApp.bicep' = {
+  name: 'guardrail-guard-app'
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    duty: 'guard'
+    serviceName: 'guard'
+    functionAppName: guardNames.app
+    identityName: guardNames.identity
+    planName: guardNames.plan
+    storageName: guardNames.storage
+    insightsName: sharedNames.insights
+    keyVaultName: sharedNames.keyVault
+    webhookSecretName: sharedNames.webhookSecret
+    guardrailMode: guardrailMode
+    dutySettings: guardSettings
+    // Role assignments are named after their principal (see guardRole below).
+    #disable-next-line what-if-short-circuiting
+    deadLetterWriterPrincipalId: shared.outputs.eventsIdentityPrincipalId
+    // No HTTP function runs here: only the Event Grid webhook (system key) and the host's admin API.
+    requireEntraAuth: false
+  }
+}
+
+module reconcilerApp 'app/functionApp.bicep' = {
+  name: 'guardrail-reconciler-app'
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    duty: 'reconcile'
+    serviceName: 'reconciler'
+    functionAppName: reconcilerNames.app
+    identityName: reconcilerNames.identity
+    planName: reconcilerNames.plan
+    storageName: reconcilerNames.storage
+    insightsName: sharedNames.insights
+    keyVaultName: sharedNames.keyVault
+    webhookSecretName: sharedNames.webhookSecret
+    guardrailMode: guardrailMode
+    dutySettings: reconcilerSettings
+    // Role assignments are named after their principal (see guardRole below).
+    #disable-next-line what-if-short-circuiting
+    deadLetterWriterPrincipalId: shared.outputs.eventsIdentityPrincipalId
+    requireEntraAuth: true
+    adminClientId: adminClientId
+  }
+}
+
+module guardRole 'app/dutyRole.bicep' = {
+  name: 'guardrail-guard-role'
   params: {
     // The assignment's name must come from the principal: `azd down` keeps subscription-scope
     // assignments, and a new identity under an old name is refused (RoleAssignmentUpdateNotPermitted).
     // What-If cannot predict it before the identity exists, which is what this rule warns of.
     #disable-next-line what-if-short-circuiting
-    principalId: app.outputs.identityPrincipalId
+    principalId: guardApp.outputs.identityPrincipalId
+    roleDefinitionName: guardNames.roleDefinition
+    roleName: guardRoleName
+    roleDescription: guardPermissions.description
+    actions: filter(guardPermissions.actions, action => grantsWrites || endsWith(toLower(action), '/read'))
+  }
+}
+
+module reconcilerRole 'app/dutyRole.bicep' = {
+  name: 'guardrail-reconciler-role'
+  params: {
+    // Named after the principal, as the guard's (see there).
+    #disable-next-line what-if-short-circuiting
+    principalId: reconcilerApp.outputs.identityPrincipalId
+    roleDefinitionName: reconcilerNames.roleDefinition
+    roleName: reconcilerRoleName
+    roleDescription: reconcilerPermissions.description
+    actions: filter(reconcilerPermissions.actions, action => grantsWrites || endsWith(toLower(action), '/read'))
+  }
+}
+
+module ownedRolesPolicy 'app/ownedRolesPolicy.bicep' = {
+  name: 'guardrail-owned-roles-policy'
+  params: {
     resourceToken: resourceToken
+    ownedRoles: ownedRoles
   }
 }
 
@@ -129,27 +266,38 @@ module systemTopic 'app/systemTopic.bicep' = if (!reuseSystemTopic) {
   params: {
     resourceToken: resourceToken
     tags: tags
-    identityId: app.outputs.identityId
+    identityId: shared.outputs.eventsIdentityId
   }
 }
 
-module guardEvents 'app/guardEvents.bicep' = if (deployEventSubscription) {
+module events 'app/guardEvents.bicep' = if (deployEventSubscription) {
   name: 'guardrail-events'
   scope: az.resourceGroup(reuseSystemTopic ? existingSystemTopicResourceGroup : resourceGroup.name)
   dependsOn: [systemTopic]
   params: {
-    systemTopicName: reuseSystemTopic ? existingSystemTopicName : 'evgt-guardrail-${resourceToken}'
-    functionAppName: functionAppName
+    systemTopicName: systemTopicName
     functionAppResourceGroup: resourceGroup.name
-    identityId: app.outputs.identityId
-    deadLetterStorageId: app.outputs.storageId
-    deadLetterContainer: app.outputs.deadLetterContainer
+    guardAppName: guardApp.outputs.name
+    reconcilerAppName: reconcilerApp.outputs.name
+    deliveryIdentityId: shared.outputs.eventsIdentityId
+    guardDeadLetter: {
+      storageAccountName: guardApp.outputs.storageName
+      container: guardApp.outputs.deadLetterContainer
+    }
+    reconcilerDeadLetter: {
+      storageAccountName: reconcilerApp.outputs.storageName
+      container: reconcilerApp.outputs.deadLetterContainer
+    }
   }
 }
 
 output AZURE_RESOURCE_GROUP string = resourceGroup.name
-output AZURE_FUNCTION_APP_NAME string = functionAppName
-output GUARDRAIL_IDENTITY_CLIENT_ID string = app.outputs.identityClientId
-output GUARDRAIL_IDENTITY_RESOURCE_ID string = app.outputs.identityId
-output GUARDRAIL_ROLE_ID string = guardrailRole.outputs.roleDefinitionId
-output GUARDRAIL_SYSTEM_TOPIC string = reuseSystemTopic ? existingSystemTopicName : 'evgt-guardrail-${resourceToken}'
+output GUARDRAIL_GUARD_APP_NAME string = guardApp.outputs.name
+output GUARDRAIL_RECONCILER_APP_NAME string = reconcilerApp.outputs.name
+output GUARDRAIL_GUARD_IDENTITY_CLIENT_ID string = guardApp.outputs.identityClientId
+output GUARDRAIL_RECONCILER_IDENTITY_CLIENT_ID string = reconcilerApp.outputs.identityClientId
+output GUARDRAIL_GUARD_ROLE_ID string = guardRole.outputs.roleDefinitionId
+output GUARDRAIL_RECONCILER_ROLE_ID string = reconcilerRole.outputs.roleDefinitionId
+output GUARDRAIL_EVENTS_IDENTITY_RESOURCE_ID string = shared.outputs.eventsIdentityId
+output GUARDRAIL_SYSTEM_TOPIC string = systemTopicName
+output GUARDRAIL_RECONCILE_URL string = 'https://${reconcilerApp.outputs.defaultHostName}/api/reconcile'

@@ -1,70 +1,95 @@
-metadata description = 'The guard function\'s subscription to the subscription system topic, filtered on src/config/watched-operations.json, retried and dead-lettered.'
+metadata description = 'The guardrail\'s two subscriptions to the subscription system topic, each filtered on its half of src/config/watched-operations.json, retried and dead-lettered: NSG writes to the guard app\'s guard function, role-definition writes to the reconciler app\'s roleEvents function.'
+
+import { deadLetterTarget } from 'types.bicep'
 
 @description('Name of the system topic (ours, or an existing one being reused) in this module\'s resource group.')
 param systemTopicName string
 
-@description('The function app whose guard function receives the events, and its resource group.')
-param functionAppName string
+@description('Resource group of both function apps and their storage accounts.')
 param functionAppResourceGroup string
 
-@description('User-assigned identity that writes dead letters; the topic must carry it.')
-param identityId string
+@description('The app whose guard function receives NSG writes.')
+param guardAppName string
 
-param deadLetterStorageId string
-param deadLetterContainer string
+@description('The app whose roleEvents function receives role-definition writes.')
+param reconcilerAppName string
+
+@description('The system topic\'s own user-assigned identity, which writes dead letters; the topic must carry it.')
+param deliveryIdentityId string
+
+param guardDeadLetter deadLetterTarget
+param reconcilerDeadLetter deadLetterTarget
 
 var watched = loadJsonContent('../../src/config/watched-operations.json')
+
+var routes = [
+  {
+    name: 'jit-guardrail-guard'
+    app: guardAppName
+    function: 'guard'
+    operations: watched.nsgOperations
+    deadLetter: guardDeadLetter
+  }
+  {
+    name: 'jit-guardrail-roles'
+    app: reconcilerAppName
+    function: 'roleEvents'
+    operations: watched.roleOperations
+    deadLetter: reconcilerDeadLetter
+  }
+]
 
 resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
   name: systemTopicName
 }
 
-resource guardSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
-  parent: topic
-  name: 'jit-guardrail-guard'
-  properties: {
-    destination: {
-      endpointType: 'AzureFunction'
-      properties: {
-        resourceId: resourceId(
-          functionAppResourceGroup,
-          'Microsoft.Web/sites/functions',
-          functionAppName,
-          'guard'
-        )
-        maxEventsPerBatch: 1
-        preferredBatchSizeInKilobytes: 64
-      }
-    }
-    eventDeliverySchema: 'EventGridSchema'
-    filter: {
-      includedEventTypes: watched.eventTypes
-      advancedFilters: [
-        {
-          operatorType: 'StringIn'
-          key: 'data.operationName'
-          values: concat(watched.nsgOperations, watched.roleOperations)
-        }
-      ]
-    }
-    retryPolicy: {
-      maxDeliveryAttempts: 30
-      eventTimeToLiveInMinutes: 1440
-    }
-    deadLetterWithResourceIdentity: {
-      identity: {
-        type: 'UserAssigned'
-        userAssignedIdentity: identityId
-      }
-      deadLetterDestination: {
-        endpointType: 'StorageBlob'
+resource subscriptions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = [
+  for route in routes: {
+    parent: topic
+    name: route.name
+    properties: {
+      destination: {
+        endpointType: 'AzureFunction'
         properties: {
-          resourceId: deadLetterStorageId
-          blobContainerName: deadLetterContainer
+          resourceId: resourceId(functionAppResourceGroup, 'Microsoft.Web/sites/functions', route.app, route.function)
+          maxEventsPerBatch: 1
+          preferredBatchSizeInKilobytes: 64
+        }
+      }
+      eventDeliverySchema: 'EventGridSchema'
+      filter: {
+        includedEventTypes: watched.eventTypes
+        advancedFilters: [
+          {
+            operatorType: 'StringIn'
+            key: 'data.operationName'
+            values: route.operations
+          }
+        ]
+      }
+      retryPolicy: {
+        maxDeliveryAttempts: 30
+        eventTimeToLiveInMinutes: 1440
+      }
+      deadLetterWithResourceIdentity: {
+        identity: {
+          type: 'UserAssigned'
+          userAssignedIdentity: deliveryIdentityId
+        }
+        deadLetterDestination: {
+          endpointType: 'StorageBlob'
+          properties: {
+            resourceId: resourceId(
+              functionAppResourceGroup,
+              'Microsoft.Storage/storageAccounts',
+              route.deadLetter.storageAccountName
+            )
+            blobContainerName: route.deadLetter.container
+          }
         }
       }
     }
   }
-}
+]
 
-output eventSubscriptionId string = guardSubscription.id
+output eventSubscriptionIds string[] = [for (route, i) in routes: subscriptions[i].id]

@@ -3,7 +3,7 @@ metadata description = 'The subscription\'s Event Grid system topic, created whe
 param resourceToken string
 param tags resourceTags
 
-@description('User-assigned identity the topic uses to write dead letters.')
+@description('The topic\'s own user-assigned identity, which writes dead letters and holds nothing else.')
 param identityId string
 
 import { resourceTags } from 'types.bicep'

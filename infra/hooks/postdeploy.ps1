@@ -1,5 +1,6 @@
-# After the code deploy, wire the subscription's events to the guard function (see postdeploy.sh:
-# only "Destination endpoint not found" is retried, for a bounded time; the flag is set only meanwhile).
+# After the code deploy, wire the subscription's events to both apps: `guard` in the guard app and
+# `roleEvents` in the reconciler app (see postdeploy.sh: one provision creates both subscriptions; only
+# "Destination endpoint not found" is retried, for a bounded time; the flag is set only meanwhile).
 $ErrorActionPreference = 'Stop'
 function Invoke-Azd {
   azd @args
@@ -17,19 +18,22 @@ try {
   for ($attempt = 1; ; $attempt++) {
     azd provision --no-prompt 2>&1 | Tee-Object -Variable lines | Out-Host
     if ($LASTEXITCODE -eq 0) {
-      Write-Host "The guard function receives the subscription's events (attempt $attempt)."
+      Write-Host "The guard and roleEvents functions receive the subscription's events (attempt $attempt)."
       exit 0
     }
     $text = ($lines | Out-String)
     if ($text -notmatch 'Destination endpoint not found') {
-      Write-Error 'Creating the Event Grid subscription failed (see above); it was not retried.'
+      Write-Error 'Creating the Event Grid subscriptions failed (see above); it was not retried.'
       exit 1
     }
+    # Which of the two Event Grid could not find, as its error names it (sites/<app>/functions/<name>).
+    $missing = ([regex]::Matches($text, 'sites/[^/" ]*/functions/[A-Za-z0-9_]*', 'IgnoreCase') | ForEach-Object { $_.Value } | Sort-Object -Unique) -join ' '
+    if (-not $missing) { $missing = 'guard or roleEvents function' }
     if ($attempt -ge $attempts) {
-      Write-Error "The guard function was still not found by Event Grid after $attempts attempts. Check the deployment, then run: azd hooks run postdeploy"
+      Write-Error "Event Grid still found no $missing after $attempts attempts. Check both apps' Functions lists in the portal (guard: guard; reconciler: roleEvents), then run: azd hooks run postdeploy"
       exit 1
     }
-    Write-Host "The guard function is not indexed yet (attempt $attempt of $attempts); retrying in ${delay}s."
+    Write-Host "Not indexed yet: $missing (attempt $attempt of $attempts); retrying in ${delay}s."
     Start-Sleep -Seconds $delay
   }
 }

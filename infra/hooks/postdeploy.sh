@@ -1,9 +1,11 @@
 #!/bin/sh
-# After the code deploy, wire the subscription's events to the guard function. Event Grid checks that
-# the function exists, and a new app indexes its functions a little after the deploy returns, so
-# that one answer ("Destination endpoint not found") is retried for a bounded time; any other
-# failure stops at once. DEPLOY_EVENT_SUBSCRIPTION is true only during this provision, so a first
-# provision of a new environment never creates the subscription before the code exists.
+# After the code deploy, wire the subscription's events to both apps: NSG writes to the guard app's
+# `guard` function, role-definition writes to the reconciler app's `roleEvents` function (one
+# provision creates both event subscriptions, so it succeeds only once both functions exist). Event
+# Grid checks that a function exists, and a new app indexes its functions a little after the deploy
+# returns, so that one answer ("Destination endpoint not found") is retried for a bounded time; any
+# other failure stops at once. DEPLOY_EVENT_SUBSCRIPTION is true only during this provision, so a
+# first provision of a new environment never creates the subscriptions before the code exists.
 set -eu
 attempts="${GUARDRAIL_EVENTS_ATTEMPTS:-10}"
 delay="${GUARDRAIL_EVENTS_RETRY_SECONDS:-30}"
@@ -31,19 +33,21 @@ while :; do
     echo "$rc" >"$status"
   } | tee "$log"
   if [ "$(cat "$status")" = "0" ]; then
-    echo "The guard function receives the subscription's events (attempt $attempt)."
+    echo "The guard and roleEvents functions receive the subscription's events (attempt $attempt)."
     exit 0
   fi
   if ! grep -qi "Destination endpoint not found" "$log"; then
-    echo "error: creating the Event Grid subscription failed (see above); it was not retried." >&2
+    echo "error: creating the Event Grid subscriptions failed (see above); it was not retried." >&2
     exit 1
   fi
+  # Which of the two Event Grid could not find, as its error names it (sites/<app>/functions/<name>).
+  missing="$(grep -io 'sites/[^/" ]*/functions/[A-Za-z0-9_]*' "$log" | sort -u | tr '\n' ' ' | sed 's/ $//')"
   if [ "$attempt" -ge "$attempts" ]; then
-    echo "error: the guard function was still not found by Event Grid after $attempts attempts." >&2
-    echo "  Check the deployment in the portal (Functions list), then run: azd hooks run postdeploy" >&2
+    echo "error: Event Grid still found no ${missing:-guard or roleEvents function} after $attempts attempts." >&2
+    echo "  Check both apps' Functions lists in the portal (guard: guard; reconciler: roleEvents), then run: azd hooks run postdeploy" >&2
     exit 1
   fi
-  echo "The guard function is not indexed yet (attempt $attempt of $attempts); retrying in ${delay}s."
+  echo "Not indexed yet: ${missing:-guard or roleEvents function} (attempt $attempt of $attempts); retrying in ${delay}s."
   sleep "$delay"
   attempt=$((attempt + 1))
 done

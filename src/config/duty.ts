@@ -10,10 +10,21 @@ export type GuardrailDuty = 'guard' | 'reconcile' | 'all';
 
 export const DUTIES: readonly GuardrailDuty[] = ['guard', 'reconcile', 'all'];
 
-/** Read when the app loads (the host indexes functions then); a bad value stops it loading. */
+/**
+ * Read when the app loads (the host indexes functions then); a bad value stops it loading. In Azure
+ * (`WEBSITE_SITE_NAME` is set there) it must be given: an app that silently hosted both duties
+ * would expose the admin endpoint where only the guard was meant to run.
+ */
 export function dutyFrom(env: Readonly<Record<string, string | undefined>>): GuardrailDuty {
   const value = env.GUARDRAIL_DUTY?.trim().toLowerCase();
-  if (value === undefined || value === '') return 'all';
+  if (value === undefined || value === '') {
+    if (env.WEBSITE_SITE_NAME?.trim()) {
+      throw new ConfigError([
+        `GUARDRAIL_DUTY: is required in Azure: 'guard' or 'reconcile' (each app runs one; infra sets it)`,
+      ]);
+    }
+    return 'all';
+  }
   if ((DUTIES as readonly string[]).includes(value)) return value as GuardrailDuty;
   throw new ConfigError([
     `GUARDRAIL_DUTY: must be 'guard' (NSG events, sweep, outbox), 'reconcile' (the JIT requester role) or 'all' (both, for the sandbox)`,

@@ -63,21 +63,31 @@ describe('the staged deploy package, copied alone', () => {
     console.log(`staged deploy package: ${files.length} files, ${(total / 1024).toFixed(0)} KiB`);
   });
 
-  it('registers the guard (Event Grid), the reconcile endpoint (HTTP) and the three timers, as the source does', () => {
+  it('as each deployed app runs it: the guard app hosts the guard and its timers, the reconciler the role functions', async () => {
     expect(staged.programmingModel).toMatchObject({ name: '@azure/functions' });
-    const kinds = Object.fromEntries(
-      staged.functions.map((f) => [
-        f.name,
-        Object.values(f.bindings).find((b) => b.direction === 'in')?.type,
-      ]),
-    );
-    expect(kinds).toEqual({
+    const kindsWith = async (env: Record<string, string>) =>
+      Object.fromEntries(
+        (await registrationsOf(join(alone, String(manifest.main)), env)).functions.map((f) => [
+          f.name,
+          Object.values(f.bindings).find((b) => b.direction === 'in')?.type,
+        ]),
+      );
+    const inAzure = { WEBSITE_SITE_NAME: 'func-guardrail-x' };
+    expect(await kindsWith({ ...inAzure, GUARDRAIL_DUTY: 'guard' })).toEqual({
       guard: 'eventGridTrigger',
-      reconcile: 'httpTrigger',
-      reconcileTimer: 'timerTrigger',
       sweepTimer: 'timerTrigger',
       outboxTimer: 'timerTrigger',
     });
+    expect(await kindsWith({ ...inAzure, GUARDRAIL_DUTY: 'reconcile' })).toEqual({
+      roleEvents: 'eventGridTrigger',
+      reconcile: 'httpTrigger',
+      reconcileTimer: 'timerTrigger',
+      outboxTimer: 'timerTrigger',
+    });
+    // In Azure the duty is never implied: an app without it does not load at all.
+    await expect(registrationsOf(join(alone, String(manifest.main)), inAzure)).rejects.toThrow(
+      /GUARDRAIL_DUTY: is required in Azure/,
+    );
     expect(staged).toEqual(source);
   });
 

@@ -65,18 +65,34 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const NOT_INDEXED =
-  '{"code":"Endpoint validation","message":"Destination endpoint not found. Resource details: resourceId: /subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/f/functions/guard"}';
+/** Event Grid's answer when a destination function is not indexed yet, naming the function. */
+const notIndexed = (app: string, fn: string) =>
+  `{"code":"Endpoint validation","message":"Destination endpoint not found. Resource details: resourceId: /subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/${app}/functions/${fn}"}`;
+const NOT_INDEXED = notIndexed('func-guardrail-x', 'guard');
 
-describe('postdeploy: the event subscription, once the guard function exists', () => {
-  it('retries only while Event Grid cannot find the function yet, then leaves the flag off', () => {
-    script([NOT_INDEXED, NOT_INDEXED, 'ok']);
+describe('postdeploy: the event subscriptions, once both the guard and roleEvents functions exist', () => {
+  it('retries while Event Grid cannot find either function yet, naming it, then leaves the flag off', () => {
+    // The guard app indexes first; the reconciler app's roleEvents a little later.
+    script([NOT_INDEXED, notIndexed('func-reconciler-x', 'roleEvents'), 'ok']);
     const { status, out } = run('postdeploy.sh');
     expect(status, out).toBe(0);
     expect(provisions()).toEqual(['true', 'true', 'true']);
     expect(envValue('DEPLOY_EVENT_SUBSCRIPTION')).toBe('false');
-    expect(out).toContain('not indexed yet (attempt 1 of 10)');
-    expect(out).toContain('receives the subscription');
+    expect(out).toContain('Not indexed yet: sites/func-guardrail-x/functions/guard (attempt 1 of 10)');
+    expect(out).toContain('Not indexed yet: sites/func-reconciler-x/functions/roleEvents (attempt 2 of 10)');
+    expect(out).toContain('The guard and roleEvents functions receive the subscription');
+  });
+
+  it('waits for both: a provision that still misses roleEvents is retried even after guard was found', () => {
+    script([
+      notIndexed('func-reconciler-x', 'roleEvents'),
+      notIndexed('func-reconciler-x', 'roleEvents'),
+      'ok',
+    ]);
+    const { status, out } = run('postdeploy.sh');
+    expect(status, out).toBe(0);
+    expect(provisions()).toHaveLength(3);
+    expect(out).not.toContain('was not retried');
   });
 
   it('stops at once on any other failure, and fails loudly', () => {
@@ -108,7 +124,9 @@ describe('postdeploy: the event subscription, once the guard function exists', (
     const { status, out } = run('postdeploy.sh', { GUARDRAIL_EVENTS_ATTEMPTS: '3' });
     expect(status).not.toBe(0);
     expect(provisions()).toHaveLength(3);
-    expect(out).toContain('still not found by Event Grid after 3 attempts');
+    expect(out).toContain(
+      'Event Grid still found no sites/func-guardrail-x/functions/guard after 3 attempts',
+    );
     expect(envValue('DEPLOY_EVENT_SUBSCRIPTION')).toBe('false');
   });
 });
@@ -228,5 +246,21 @@ describe('every hook has a Windows twin azure.yaml names', () => {
       expect(azureYaml).toContain(`run: ./infra/hooks/${hook}.ps1`);
       expect(readFileSync(join(HOOKS, `${hook}.ps1`), 'utf8').length).toBeGreaterThan(100);
     }
+  });
+
+  it('the pwsh postdeploy (not run here: no pwsh) retries the same one answer and names the same functions', () => {
+    const ps1 = readFileSync(join(HOOKS, 'postdeploy.ps1'), 'utf8');
+    const sh = readFileSync(join(HOOKS, 'postdeploy.sh'), 'utf8');
+    for (const text of [
+      'Destination endpoint not found',
+      'sites/[^/" ]*/functions/[A-Za-z0-9_]*',
+      'roleEvents',
+    ])
+      for (const [name, hook] of [
+        ['postdeploy.sh', sh],
+        ['postdeploy.ps1', ps1],
+      ] as const)
+        expect(hook, `${name}: ${text}`).toContain(text);
+    expect(ps1).toMatch(/finally \{\s+Invoke-Azd env set DEPLOY_EVENT_SUBSCRIPTION false/);
   });
 });

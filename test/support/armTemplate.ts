@@ -68,7 +68,18 @@ export interface Scope {
   readonly subscriptionId: string;
   /** Outputs of sibling modules, for reference('<symbol>').outputs.<name>.value. */
   readonly outputs?: Record<string, Record<string, Json>>;
+  /** The iteration of a `copy` loop being evaluated, for copyIndex(). */
+  readonly copyIndex?: number;
+  /** Lambda parameters in scope, for lambdaVariables('<name>'). */
+  readonly lambdaVariables?: Record<string, Json>;
 }
+
+/** A stand-in tenant and cloud, as tenant() and environment() would give them. */
+export const TENANT_ID = '72f988bf-0000-0000-0000-000000000000';
+const ENVIRONMENT = {
+  name: 'AzureCloud',
+  authentication: { loginEndpoint: 'https://login.microsoftonline.com/' },
+};
 
 type Token = { kind: 'name' | 'string' | 'number' | 'punct'; text: string };
 
@@ -106,45 +117,90 @@ function tokenize(source: string): Token[] {
   return tokens;
 }
 
+/** An expression, parsed: evaluated later, so `if` and `lambda` evaluate only what they must. */
+type Node =
+  | { readonly kind: 'literal'; readonly value: Json }
+  | { readonly kind: 'call'; readonly name: string; readonly args: readonly Node[] }
+  | { readonly kind: 'property'; readonly target: Node; readonly name: string }
+  | { readonly kind: 'index'; readonly target: Node; readonly index: Node };
+
+/** A lambda, as filter() and map() receive it. */
+interface Lambda {
+  readonly lambda: { readonly parameters: readonly string[]; readonly body: Node; readonly scope: Scope };
+}
+
+const isLambda = (value: unknown): value is Lambda =>
+  typeof value === 'object' && value !== null && 'lambda' in value;
+
+function invoke(fn: unknown, args: Json[]): Json {
+  if (!isLambda(fn)) throw new Error('expected a lambda');
+  const { parameters, body, scope } = fn.lambda;
+  const bound = Object.fromEntries(parameters.map((p, i) => [p, args[i]!]));
+  return evalNode(body, { ...scope, lambdaVariables: { ...scope.lambdaVariables, ...bound } });
+}
+
+const str = (v: Json) => String(v);
+
 const FUNCTIONS: Record<string, (scope: Scope, args: Json[]) => Json> = {
   parameters: (s, [n]) => {
-    if (!(String(n) in s.parameters)) throw new Error(`parameter ${String(n)} not given`);
-    return s.parameters[String(n)]!;
+    if (!(str(n!) in s.parameters)) throw new Error(`parameter ${str(n!)} not given`);
+    return s.parameters[str(n!)]!;
   },
-  variables: (s, [n]) => evaluate(s.variables[String(n)] ?? fail(`variable ${String(n)}`), s),
+  variables: (s, [n]) => evaluate(s.variables[str(n!)] ?? fail(`variable ${str(n!)}`), s),
+  lambdaVariables: (s, [n]) => {
+    const name = str(n!);
+    if (!s.lambdaVariables || !(name in s.lambdaVariables)) throw new Error(`lambda variable ${name}`);
+    return s.lambdaVariables[name]!;
+  },
+  copyIndex: (s, [offset]) => {
+    if (s.copyIndex === undefined) throw new Error('copyIndex() outside a copy loop');
+    return s.copyIndex + (typeof offset === 'number' ? offset : 0);
+  },
+  filter: (_, [array, fn]) => (array as Json[]).filter((item) => invoke(fn, [item]) === true),
+  map: (_, [array, fn]) => (array as Json[]).map((item) => invoke(fn, [item])),
   not: (_, [v]) => !v,
+  or: (_, args) => args.some(Boolean),
+  and: (_, args) => args.every(Boolean),
   empty: (_, [v]) =>
     v === null ||
     v === '' ||
-    (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && !Object.keys(v).length),
-  if: (_, [c, a, b]) => (c ? a! : b!),
+    (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && !Object.keys(v!).length),
   equals: (_, [a, b]) => JSON.stringify(a) === JSON.stringify(b),
-  format: (_, [f, ...args]) => String(f).replace(/\{(\d+)\}/g, (_m, n: string) => String(args[Number(n)])),
-  concat: (_, args) =>
-    args.every(Array.isArray) ? (args as Json[][]).flat() : args.map((a) => String(a)).join(''),
+  length: (_, [v]) => (Array.isArray(v) || typeof v === 'string' ? v.length : Object.keys(v ?? {}).length),
+  format: (_, [f, ...args]) => str(f!).replace(/\{(\d+)\}/g, (_m, n: string) => str(args[Number(n)]!)),
+  concat: (_, args) => (args.every(Array.isArray) ? (args as Json[][]).flat() : args.map(str).join('')),
   createObject: (_, args) => {
     const o: JsonObject = {};
-    for (let i = 0; i < args.length; i += 2) o[String(args[i])] = args[i + 1]!;
+    for (let i = 0; i < args.length; i += 2) o[str(args[i]!)] = args[i + 1]!;
     return o;
   },
   createArray: (_, args) => args,
-  toLower: (_, [v]) => String(v).toLowerCase(),
-  take: (_, [v, n]) => String(v).slice(0, Number(n)),
+  toLower: (_, [v]) => str(v!).toLowerCase(),
+  trim: (_, [v]) => str(v!).trim(),
+  endsWith: (_, [v, end]) => str(v!).toLowerCase().endsWith(str(end!).toLowerCase()),
+  startsWith: (_, [v, start]) => str(v!).toLowerCase().startsWith(str(start!).toLowerCase()),
+  take: (_, [v, n]) => str(v!).slice(0, Number(n)),
   // A stand-in: deterministic and 13 characters, like ARM's.
-  uniqueString: (_, args) => hash13(args.map(String).join('|')),
-  guid: (_, args) => `guid(${args.map(String).join(',')})`,
-  subscription: (s) => ({ id: `/subscriptions/${s.subscriptionId}`, subscriptionId: s.subscriptionId }),
+  uniqueString: (_, args) => hash13(args.map(str).join('|')),
+  guid: (_, args) => `guid(${args.map(str).join(',')})`,
+  subscription: (s) => ({
+    id: `/subscriptions/${s.subscriptionId}`,
+    subscriptionId: s.subscriptionId,
+    tenantId: TENANT_ID,
+  }),
+  tenant: () => ({ tenantId: TENANT_ID }),
+  environment: () => ENVIRONMENT,
   // A module's outputs when stubbed; otherwise a placeholder that property access extends.
   reference: (s, [symbol]) =>
-    s.outputs?.[String(symbol)]
+    s.outputs?.[str(symbol!)]
       ? {
           outputs: Object.fromEntries(
-            Object.entries(s.outputs[String(symbol)]!).map(([k, v]) => [k, { value: v }]),
+            Object.entries(s.outputs[str(symbol!)]!).map(([k, v]) => [k, { value: v }]),
           ),
         }
-      : `<reference(${String(symbol)})>`,
-  resourceId: (_, args) => `<resourceId(${args.map(String).join(',')})>`,
-  subscriptionResourceId: (_, args) => `<subscriptionResourceId(${args.map(String).join(',')})>`,
+      : `<reference(${str(symbol!)})>`,
+  resourceId: (_, args) => `<resourceId(${args.map(str).join(',')})>`,
+  subscriptionResourceId: (_, args) => `<subscriptionResourceId(${args.map(str).join(',')})>`,
   union: (_, args) => Object.assign({}, ...(args as JsonObject[])),
 };
 
@@ -158,47 +214,77 @@ function hash13(text: string): string {
   return (h.toString(36) + 'abcdefghijklm').slice(0, 13);
 }
 
-function parseExpression(tokens: Token[], scope: Scope): Json {
+function parseExpression(tokens: Token[]): Node {
   let pos = 0;
   const next = () => tokens[pos++] ?? fail('end of expression');
   const expect = (text: string) => {
     const t = next();
     if (t.text !== text) throw new Error(`expected ${text}, got ${t.text}`);
   };
-  const primary = (): Json => {
+  const primary = (): Node => {
     const t = next();
-    let value: Json;
-    if (t.kind === 'string') value = t.text;
-    else if (t.kind === 'number') value = Number(t.text);
-    else if (t.kind === 'name' && (t.text === 'true' || t.text === 'false')) value = t.text === 'true';
-    else if (t.kind === 'name') {
+    let node: Node;
+    if (t.kind === 'string') node = { kind: 'literal', value: t.text };
+    else if (t.kind === 'number') node = { kind: 'literal', value: Number(t.text) };
+    else if (t.kind === 'name' && (t.text === 'true' || t.text === 'false')) {
+      node = { kind: 'literal', value: t.text === 'true' };
+      // Both spellings: a bare literal, and the functions true() and false().
+      if (tokens[pos]?.text === '(' && tokens[pos + 1]?.text === ')') pos += 2;
+    } else if (t.kind === 'name') {
       expect('(');
-      const args: Json[] = [];
+      const args: Node[] = [];
       while (tokens[pos]?.text !== ')') {
         args.push(primary());
         if (tokens[pos]?.text === ',') pos++;
       }
       expect(')');
-      value = (FUNCTIONS[t.text] ?? fail(`function ${t.text}()`))(scope, args);
+      node = { kind: 'call', name: t.text, args };
     } else throw new Error(`unexpected ${t.text}`);
     while (tokens[pos]?.text === '.' || tokens[pos]?.text === '[') {
-      if (next().text === '.') {
-        const name = next().text;
-        value =
-          typeof value === 'string' && value.startsWith('<')
-            ? `${value.slice(0, -1)}.${name}>`
-            : (((value as JsonObject) ?? {})[name] ?? null);
-      } else {
+      if (next().text === '.') node = { kind: 'property', target: node, name: next().text };
+      else {
         const index = primary();
         expect(']');
-        value = (value as Record<string, Json>)[String(index)] ?? null;
+        node = { kind: 'index', target: node, index };
       }
     }
-    return value;
+    return node;
   };
-  const value = primary();
+  const node = primary();
   if (pos !== tokens.length) throw new Error(`trailing tokens after ${tokens[pos - 1]?.text}`);
-  return value;
+  return node;
+}
+
+function evalNode(node: Node, scope: Scope): Json {
+  switch (node.kind) {
+    case 'literal':
+      return node.value;
+    case 'property': {
+      const value = evalNode(node.target, scope);
+      return typeof value === 'string' && value.startsWith('<')
+        ? `${value.slice(0, -1)}.${node.name}>`
+        : (((value as JsonObject) ?? {})[node.name] ?? null);
+    }
+    case 'index': {
+      const value = evalNode(node.target, scope);
+      const index = evalNode(node.index, scope);
+      return (value as Record<string, Json>)[str(index)] ?? null;
+    }
+    case 'call': {
+      // Lazy, as ARM is: only the branch taken is evaluated; a lambda's body waits for its arguments.
+      if (node.name === 'if') {
+        const [condition, whenTrue, whenFalse] = node.args;
+        return evalNode(evalNode(condition!, scope) ? whenTrue! : whenFalse!, scope);
+      }
+      if (node.name === 'lambda') {
+        const parameters = node.args.slice(0, -1).map((a) => str(evalNode(a, scope)));
+        const lambda: Lambda = { lambda: { parameters, body: node.args.at(-1)!, scope } };
+        return lambda as unknown as Json;
+      }
+      const args = node.args.map((a) => evalNode(a, scope));
+      return (FUNCTIONS[node.name] ?? fail(`function ${node.name}()`))(scope, args);
+    }
+  }
 }
 
 /** Evaluates ARM expressions ("[...]") anywhere in a value; "[[" escapes a literal bracket. */
@@ -206,7 +292,7 @@ export function evaluate(value: Json, scope: Scope): Json {
   if (typeof value === 'string') {
     if (value.startsWith('[[')) return value.slice(1);
     if (value.startsWith('[') && value.endsWith(']'))
-      return parseExpression(tokenize(value.slice(1, -1)), scope);
+      return evalNode(parseExpression(tokenize(value.slice(1, -1))), scope);
     return value;
   }
   if (Array.isArray(value)) return value.map((v) => evaluate(v, scope));
@@ -244,6 +330,28 @@ export function evaluateInModule(
   const template = innerTemplate(module);
   const base = { variables: (template.variables as JsonObject) ?? {}, subscriptionId };
   return evaluate(value, { ...base, parameters: bindParameters(template, planned.parameters, base) });
+}
+
+/**
+ * A resource inside a module as it would deploy: every copy of a `copy` loop (each evaluated with its
+ * copyIndex()), or the one resource; with the module's planned parameters.
+ */
+export function evaluateResourceInModule(
+  module: ArmResource,
+  planned: PlannedModule,
+  resource: ArmResource,
+  subscriptionId: string,
+): JsonObject[] {
+  const template = innerTemplate(module);
+  const base = { variables: (template.variables as JsonObject) ?? {}, subscriptionId };
+  const scope: Scope = { ...base, parameters: bindParameters(template, planned.parameters, base) };
+  const copy = resource.raw.copy as JsonObject | undefined;
+  const count = copy ? Number(evaluate(copy.count!, scope)) : 1;
+  const raw = Object.fromEntries(Object.entries(resource.raw).filter(([key]) => key !== 'copy'));
+  return Array.from(
+    { length: count },
+    (_, i) => evaluate(raw, copy ? { ...scope, copyIndex: i } : scope) as JsonObject,
+  );
 }
 
 export interface PlannedModule {
