@@ -28,7 +28,9 @@ const printingSender: TeamsSender = {
   async send(message) {
     const first = message.attachments[0]?.content.body[0];
     console.error(
-      `alert (no Teams webhook configured): ${first && first.type === 'TextBlock' ? first.text : 'see card'}`,
+      redact(
+        `alert (no Teams webhook configured): ${first && first.type === 'TextBlock' ? first.text : 'see card'}`,
+      ),
     );
   },
 };

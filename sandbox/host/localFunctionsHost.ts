@@ -26,6 +26,8 @@ export interface LocalHostOptions {
   readonly port: number;
   /** The key `authLevel: 'function'` endpoints require (`?code=` or `x-functions-key`). */
   readonly functionKey: string;
+  /** The `eventgrid_extension` system key the Event Grid webhook requires (`?code=`), as in Azure. */
+  readonly eventGridKey: string;
   readonly log: (line: string) => void;
   /**
    * Stands in for App Service authentication (authsettingsV2, as infra configures it for the
@@ -61,7 +63,7 @@ export class LocalFunctionsHost {
   }
 
   eventGridUrl(functionName: string): string {
-    return `${this.url}/runtime/webhooks/eventgrid?functionName=${encodeURIComponent(functionName)}`;
+    return `${this.url}/runtime/webhooks/eventgrid?functionName=${encodeURIComponent(functionName)}&code=${this.options.eventGridKey}`;
   }
 
   async start(): Promise<this> {
@@ -142,6 +144,8 @@ export class LocalFunctionsHost {
   }
 
   private async eventGrid(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
+    if (url.searchParams.get('code') !== this.options.eventGridKey)
+      return send(res, 401, { error: 'the Event Grid system key is required (?code=)' });
     const registration = this.registrations.find(
       (r) => r.metadata.name === url.searchParams.get('functionName') && this.trigger(r, 'eventGridTrigger'),
     );

@@ -1,3 +1,4 @@
+import { redact } from '../core/redact.js';
 import type { CliIo } from './cliIo.js';
 import { UsageError } from './readInput.js';
 
@@ -64,7 +65,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   }
   try {
-    return await command.run(args, io);
+    // Everything a command prints is redacted, but the sandbox's own start-up text: it prints the
+    // local function key and admin token on purpose, so they can be used.
+    return await command.run(args, name === 'sandbox' ? io : redactingIo(io));
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`jit-guardrail ${name}: ${error.message}\n${command.help}`);
@@ -72,6 +75,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     throw error;
   }
+}
+
+function redactingIo(io: CliIo): CliIo {
+  return {
+    ...io,
+    stdout: (text) => io.stdout(redact(text)),
+    stderr: (text) => io.stderr(redact(text)),
+    progress: (text) => io.progress(redact(text)),
+  };
 }
 
 export async function main(): Promise<void> {
@@ -83,5 +95,11 @@ export async function main(): Promise<void> {
     env: process.env,
     isTty: process.stderr.isTTY === true,
   };
-  process.exitCode = await runCli(process.argv.slice(2), io);
+  try {
+    process.exitCode = await runCli(process.argv.slice(2), io);
+  } catch (error) {
+    // An unexpected failure: its reason, redacted, without a stack trace a user cannot act on.
+    io.stderr(redact(`jit-guardrail: ${error instanceof Error ? error.message : String(error)}`));
+    process.exitCode = 1;
+  }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -44,6 +44,8 @@ interface SandboxState {
   readonly functionKey: string;
   /** Signs in to the App Service authentication stand-in as an admin (see LocalFunctionsHost). */
   readonly adminToken: string;
+  /** The Event Grid webhook's system key. */
+  readonly eventGridKey: string;
   readonly subscriptionId: string;
   readonly vms: readonly { name: string; resourceGroup: string; vmId: string; jitPorts: readonly number[] }[];
 }
@@ -73,7 +75,7 @@ async function start(stateDir: string, port: number, verbose: boolean, io: CliIo
     );
     return 1;
   }
-  const { host, functionKey, adminToken } = loaded;
+  const { host, functionKey, adminToken, eventGridKey } = loaded;
   const vms = await seedSubscription(world.arm);
   // Two event subscriptions, filtered as infra/app/guardEvents.bicep filters them: NSG writes to
   // the guard, role-definition writes to the reconciler's roleEvents.
@@ -102,10 +104,14 @@ async function start(stateDir: string, port: number, verbose: boolean, io: CliIo
     hostUrl: host.url,
     functionKey,
     adminToken,
+    eventGridKey,
     subscriptionId: SANDBOX_SUBSCRIPTION,
     vms: vms.map(({ name, resourceGroup, vmId, jitPorts }) => ({ name, resourceGroup, vmId, jitPorts })),
   };
-  writeFileSync(join(stateDir, 'sandbox.json'), JSON.stringify(state, null, 2));
+  // It holds the local function key and admin token: readable by this user only.
+  const stateFile = join(stateDir, 'sandbox.json');
+  writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
+  chmodSync(stateFile, 0o600);
   io.stdout(readyText(state, stateDir));
 
   await new Promise<void>((resolveStop) => {
@@ -130,7 +136,7 @@ async function loadAppIntoHost(
   port: number,
   verbose: boolean,
   io: CliIo,
-): Promise<{ host: LocalFunctionsHost; functionKey: string; adminToken: string }> {
+): Promise<{ host: LocalFunctionsHost; functionKey: string; adminToken: string; eventGridKey: string }> {
   // As deployed, the reconcile endpoint sits behind App Service authentication (its stand-in here).
   Object.assign(process.env, world.env, { WEBSITE_AUTH_ENABLED: 'True' });
   const root = packageRoot(import.meta.url);
@@ -148,16 +154,18 @@ async function loadAppIntoHost(
   const lib = ((await import('@azure/functions')) as unknown as { default: FunctionsLibrary }).default;
   const functionKey = randomBytes(16).toString('hex');
   const adminToken = randomBytes(24).toString('hex');
+  const eventGridKey = randomBytes(16).toString('hex');
   const host = new LocalFunctionsHost(core.registrations, lib, {
     port,
     functionKey,
+    eventGridKey,
     easyAuth: { adminToken, adminAppRole: adminAuthFrom(process.env).adminAppRole },
     log: (line) => {
       if (verbose || !/^\[[^\]]+\] (debug|trace): /.test(line)) io.stderr(line);
     },
   });
   await host.start();
-  return { host, functionKey, adminToken };
+  return { host, functionKey, adminToken, eventGridKey };
 }
 
 function readyText(state: SandboxState, stateDir: string): string {
@@ -169,6 +177,7 @@ jit-guardrail sandbox is running (Ctrl-C stops it)
   Functions host    ${state.hostUrl}
     Event Grid      ${state.hostUrl}/runtime/webhooks/eventgrid?functionName=guard        (NSG writes)
                     ${state.hostUrl}/runtime/webhooks/eventgrid?functionName=roleEvents   (role-definition writes)
+                    (with the Event Grid system key, as in Azure; the emulator holds it)
     HTTP            POST ${state.hostUrl}/api/reconcile   (function key and admin sign-in below)
     timers          reconcileTimer, sweepTimer on their schedules
   Teams sink        cards print here and are saved in ${join(stateDir, 'cards')}

@@ -21,13 +21,22 @@ const SAS_VALUE = String.raw`(?:[^\s"'\x60<>\\;,|%]|%(?!2[027]|3[BCE]))+`;
 
 const SECRETS: readonly (readonly [RegExp, string])[] = [
   // A webhook or SAS signature, wherever a query parameter can start (also first in a bare token).
-  [new RegExp(String.raw`((?<=^|\W|%3F|%26|\\u0026|\\u003F)sig${EQ})${VALUE}`, 'gi'), '$1REDACTED'],
+  // Also as a JSON property or header (`"sig": "…"`, `sig: …`), with spaces, `&#61;`, or a bracket.
+  [
+    new RegExp(
+      String.raw`((?<=^|\W|%3F|%26|\\u0026|\\u003F)sig${QUOTE}?[ \t]*(?:${EQ}|:|&#61;)[ \t]*${QUOTE}?[([]?)${VALUE}`,
+      'gi',
+    ),
+    '$1REDACTED',
+  ],
+  // A legacy Office 365 connector URL carries its secret in the path, not the query.
+  [/(IncomingWebhook\/)[^/\s"'?#]+/gi, '$1REDACTED'],
   // A function key in a query. Only there: a JSON `"code"` is an ARM error code, not a key.
   [new RegExp(String.raw`((?<=[?&]|&amp;|%3F|%26|\\u0026|\\u003F)code${EQ})${VALUE}`, 'gi'), '$1REDACTED'],
   // Keys by name, as a header line, a connection-string field or a JSON property.
   [
     new RegExp(
-      String.raw`((?:x-functions-key|accountkey|sharedaccesskey)${QUOTE}?[ \t]*(?:[:=]|%3D|%3A|\\u003D)[ \t]*${QUOTE}?)${VALUE}`,
+      String.raw`((?:x-functions-key|aeg-sas-key|aeg-sas-token|accountkey|sharedaccesskey)${QUOTE}?[ \t]*(?:[:=]|%3D|%3A|\\u003D)[ \t]*${QUOTE}?)${VALUE}`,
       'gi',
     ),
     '$1REDACTED',

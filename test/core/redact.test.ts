@@ -295,6 +295,25 @@ describe('redact: the gaps of issue 11', () => {
   });
 });
 
+describe('redact: spellings an attacker review found', () => {
+  it.each([
+    ['sig with spaces', 'sig = v1234', 'sig = REDACTED'],
+    ['sig as a JSON property', '{"sig":"v1234"}', '{"sig":"REDACTED"}'],
+    ['sig as a header', 'sig: v1234', 'sig: REDACTED'],
+    ['sig quoted', 'sig="v1234"', 'sig="REDACTED"'],
+    ['sig in brackets', 'sig=(v1234) sig=[v1234]', 'sig=(REDACTED) sig=[REDACTED]'],
+    ['sig with an HTML entity', 'sig&#61;v1234', 'sig&#61;REDACTED'],
+    [
+      'a legacy Office 365 connector URL',
+      'https://x.webhook.office.com/webhookb2/a@b/IncomingWebhook/0123abcd/c',
+      'https://x.webhook.office.com/webhookb2/a@b/IncomingWebhook/REDACTED/c',
+    ],
+    ['an Event Grid SAS key header', 'aeg-sas-key: v1234', 'aeg-sas-key: REDACTED'],
+  ])('%s', (_what, input, expected) => {
+    expect(redact(input)).toBe(expected);
+  });
+});
+
 describe('redact: ordinary text is unchanged', () => {
   const ordinary = [
     '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-prod/providers/Microsoft.Network/networkSecurityGroups/web-nsg/securityRules/MicrosoftDefenderForCloud-JITRule_1234567890_ABCDEF0123456789',

@@ -42,3 +42,33 @@ describe('errors handed to the Functions host', () => {
     expect(() => failLoudly(`Bearer ${SECRET}`, log)).toThrow(/^Bearer REDACTED$/);
   });
 });
+
+describe('errors handed to the Functions host, the odd ones', () => {
+  it('a frozen error is handed over as a redacted copy, never with its secret', () => {
+    const { log } = capture();
+    const frozen = Object.freeze(new Error(`frozen sig=${SECRET}`));
+    const thrown = (() => {
+      try {
+        failLoudly(frozen, log);
+      } catch (e) {
+        return e as Error;
+      }
+    })()!;
+    expect(thrown.message).toBe('frozen sig=REDACTED');
+  });
+
+  it('plain-object causes and the errors of an AggregateError are redacted too', () => {
+    const { log } = capture();
+    const error = new AggregateError([new Error(`one sig=${SECRET}`)], 'several', {
+      cause: { message: `Bearer ${SECRET}` },
+    });
+    try {
+      failLoudly(error, log);
+    } catch {
+      // expected
+    }
+    expect(
+      JSON.stringify([error.errors[0].message, (error.cause as { message: string }).message]),
+    ).not.toContain(SECRET);
+  });
+});

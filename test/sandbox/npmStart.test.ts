@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ describe('npm start: the sandbox', () => {
   let hostUrl = '';
   let key = '';
   let token = '';
+  let eventGridKey = '';
 
   const waitFor = async (predicate: () => boolean, what: string, ms = 15_000) => {
     const deadline = Date.now() + ms;
@@ -38,6 +39,10 @@ describe('npm start: the sandbox', () => {
     hostUrl = /Functions host +(http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!;
     key = /code=([0-9a-f]+)/.exec(output)![1]!;
     token = /Authorization: Bearer ([0-9a-f]+)/.exec(output)![1]!;
+    const stateFile = join(stateDir, 'sandbox.json');
+    eventGridKey = (JSON.parse(readFileSync(stateFile, 'utf8')) as { eventGridKey: string }).eventGridKey;
+    // It holds the local keys: this user alone may read it.
+    expect(statSync(stateFile).mode & 0o077).toBe(0);
   }, 30_000);
 
   afterAll(async () => {
@@ -110,16 +115,28 @@ describe('npm start: the sandbox', () => {
     const validation = fixture<{ data: { validationCode: string } }[]>(
       'azure/eventgrid-subscription-validation.eventgrid.json',
     );
-    const answer = await fetch(`${hostUrl}/runtime/webhooks/eventgrid?functionName=guard`, {
+    const unkeyed = await fetch(`${hostUrl}/runtime/webhooks/eventgrid?functionName=guard`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'aeg-event-type': 'SubscriptionValidation' },
-      body: JSON.stringify(validation),
+      headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+      body: '[]',
     });
+    expect(unkeyed.status).toBe(401);
+    const answer = await fetch(
+      `${hostUrl}/runtime/webhooks/eventgrid?functionName=guard&code=${eventGridKey}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'aeg-event-type': 'SubscriptionValidation' },
+        body: JSON.stringify(validation),
+      },
+    );
     expect(await answer.json()).toEqual({ validationResponse: validation[0]!.data.validationCode });
-    const options = await fetch(`${hostUrl}/runtime/webhooks/eventgrid?functionName=guard`, {
-      method: 'OPTIONS',
-      headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
-    });
+    const options = await fetch(
+      `${hostUrl}/runtime/webhooks/eventgrid?functionName=guard&code=${eventGridKey}`,
+      {
+        method: 'OPTIONS',
+        headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
+      },
+    );
     expect(options.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.net');
   });
 

@@ -86,7 +86,7 @@ export function decideReconcileRun(
   caller: Caller,
   /** Undefined when the body ran past the limit (it was not read further). */
   bodyText: string | undefined,
-  query: { get(name: string): string | null },
+  query: { get(name: string): string | null; getAll?(name: string): string[] },
 ): { readonly ok: true; readonly dryRun: boolean } | Refusal {
   if (bodyText === undefined || Buffer.byteLength(bodyText) > MAX_BODY_BYTES) {
     return { ok: false, status: 413, error: `the body is larger than ${MAX_BODY_BYTES} bytes` };
@@ -104,7 +104,10 @@ export function decideReconcileRun(
   return { ok: true, dryRun };
 }
 
-function readDryRun(bodyText: string, query: { get(name: string): string | null }): boolean | string {
+function readDryRun(
+  bodyText: string,
+  query: { get(name: string): string | null; getAll?(name: string): string[] },
+): boolean | string {
   let fromBody: unknown;
   if (bodyText.trim() !== '') {
     let body: unknown;
@@ -116,15 +119,19 @@ function readDryRun(bodyText: string, query: { get(name: string): string | null 
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       return 'the body must be a JSON object';
     const unknownKeys = Object.keys(body).filter((k) => k !== 'dryRun');
-    if (unknownKeys.length > 0) return `unknown field(s): ${unknownKeys.join(', ')}`;
+    if (unknownKeys.length > 0) return `unknown field(s): ${JSON.stringify(unknownKeys).slice(0, 200)}`;
     fromBody = (body as { dryRun?: unknown }).dryRun;
+    if (fromBody !== undefined && typeof fromBody !== 'boolean') return 'dryRun must be true or false';
   }
-  const fromQuery = query.get('dryRun');
+  const inQuery = query.getAll?.('dryRun') ?? [query.get('dryRun')].filter((v) => v !== null);
+  if (inQuery.length > 1) return 'dryRun given more than once in the query';
+  const fromQuery = inQuery[0];
+  if (fromQuery !== undefined && fromQuery !== 'true' && fromQuery !== 'false')
+    return 'dryRun must be true or false';
+  if (typeof fromBody === 'boolean' && fromQuery !== undefined && String(fromBody) !== fromQuery)
+    return 'dryRun differs between the body and the query';
   // Nothing asked for: a dry run. A write is always asked for in so many words.
-  const value = fromBody ?? fromQuery ?? true;
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  return 'dryRun must be true or false';
+  return typeof fromBody === 'boolean' ? fromBody : fromQuery !== 'false';
 }
 
 type ClientPrincipal =
@@ -133,12 +140,16 @@ type ClientPrincipal =
 
 const ROLE_CLAIMS = new Set(['roles', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role']);
 
-/** App Service authentication (Easy Auth) passes the signed-in caller as base64 JSON. */
+/**
+ * App Service authentication (Easy Auth) passes the signed-in caller as base64 JSON. Only a caller
+ * Entra ID signed in counts (the provider infra configures), and roles only from the standard role
+ * claims: a principal cannot name which of its claims holds roles.
+ */
 function readClientPrincipal(headers: RequestHead['headers']): ClientPrincipal {
   const encoded = headers.get('x-ms-client-principal');
   if (encoded === null)
     return { kind: 'malformed', error: 'authentication headers present but no x-ms-client-principal' };
-  let principal: { claims?: { typ?: unknown; val?: unknown }[]; role_typ?: unknown; name_typ?: unknown };
+  let principal: { auth_typ?: unknown; claims?: { typ?: unknown; val?: unknown }[]; name_typ?: unknown };
   try {
     principal = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
   } catch {
@@ -147,10 +158,13 @@ function readClientPrincipal(headers: RequestHead['headers']): ClientPrincipal {
   if (typeof principal !== 'object' || principal === null || !Array.isArray(principal.claims)) {
     return { kind: 'malformed', error: 'x-ms-client-principal has no claims' };
   }
-  const roleType = typeof principal.role_typ === 'string' ? principal.role_typ : undefined;
+  const provider = headers.get('x-ms-client-principal-idp') ?? principal.auth_typ;
+  if (typeof provider !== 'string' || provider.toLowerCase() !== 'aad') {
+    return { kind: 'malformed', error: 'only a caller signed in with Entra ID (aad) is accepted' };
+  }
   const nameType = typeof principal.name_typ === 'string' ? principal.name_typ : 'name';
   const roles = principal.claims
-    .filter((c) => typeof c.val === 'string' && (c.typ === roleType || ROLE_CLAIMS.has(String(c.typ))))
+    .filter((c) => typeof c.val === 'string' && ROLE_CLAIMS.has(String(c.typ)))
     .map((c) => String(c.val));
   const name = principal.claims.find((c) => c.typ === nameType || c.typ === 'preferred_username');
   return { kind: 'present', roles, name: typeof name?.val === 'string' ? name.val : undefined };
