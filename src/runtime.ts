@@ -10,6 +10,8 @@ import { createTableAuditTrail } from './adapters/tableAuditTrail.js';
 import { createTableOutbox, DEFAULT_LEASE_MS } from './adapters/tableOutbox.js';
 import { createTableRemovalIntents } from './adapters/tableRemovalIntents.js';
 import { createMemoryRemovalIntents } from './core/removalIntents.js';
+import { createMemoryRoleAnchor } from './core/roleAnchor.js';
+import { createTableRoleAnchor } from './adapters/tableRoleAnchor.js';
 import { lazyTable } from './adapters/tableStorage.js';
 import type { GuardDeps } from './core/guardEvent.js';
 import type { Logger } from './core/logger.js';
@@ -75,6 +77,11 @@ export function createRuntime(config: GuardrailConfig): Runtime {
       ? createMemoryAuditTrail()
       : createTableAuditTrail(lazyTable(config.storage, config.tables.audit, credential), () => consoleLog);
   const memory = createRoleWriteMemory();
+  // The role anchor shares the outbox's table too (the reconciler app's own storage).
+  const anchor =
+    config.storage === undefined
+      ? createMemoryRoleAnchor()
+      : createTableRoleAnchor(lazyTable(config.storage, config.tables.outbox, credential), () => consoleLog);
   const now = () => new Date();
 
   const reconcileDeps = (log: Logger): ReconcileDeps => ({
@@ -88,6 +95,7 @@ export function createRuntime(config: GuardrailConfig): Runtime {
     outbox,
     audit,
     memory,
+    anchor,
     log,
     now,
   });

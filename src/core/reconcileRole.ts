@@ -1,4 +1,5 @@
 import type { GuardrailMode } from '../config/settings.js';
+import type { RoleAnchor } from './roleAnchor.js';
 import { ArmCallError } from '../adapters/armCallError.js';
 import type { FoundRole, RoleGateway } from '../adapters/roleGateway.js';
 import type { TeamsSender } from '../adapters/teamsWebhook.js';
@@ -65,6 +66,8 @@ export interface ReconcileDeps {
   readonly outbox: AlertOutbox;
   readonly audit: AuditTrail;
   readonly memory: RoleWriteMemory;
+  /** The id of the role adopted or created, kept durably: found by id whatever it is renamed to. */
+  readonly anchor: RoleAnchor;
   readonly log: Logger;
   readonly now: () => Date;
 }
@@ -118,6 +121,11 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
   const changes = actual === undefined ? missingRoleChanges(desired) : roleChanges(actual, desired);
   const roleId = actual?.id ?? `${scope}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
   const actualGuid = actual ? (actual.id.split('/').pop() ?? guid) : guid;
+  if (
+    actual !== undefined &&
+    (await deps.anchor.recall(scope, desired.roleName)) !== actualGuid.toLowerCase()
+  )
+    await deps.anchor.remember(scope, desired.roleName, actualGuid);
   if (changes.length === 0)
     return {
       status: 'in-sync',
@@ -167,6 +175,7 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
       );
     }
     deps.memory.remember(actualGuid, actual, deps.now().getTime());
+    if (actual === undefined) await deps.anchor.remember(scope, desired.roleName, actualGuid);
     status = actual === undefined ? 'created' : 'updated';
     deps.log.warn(`role '${desired.roleName}' ${status}: ${describe(changes)}`);
   } else {
@@ -203,6 +212,18 @@ async function findRole(guid: string, request: ReconcileRequest, deps: Reconcile
   if (ours !== undefined) {
     deps.log.info(`role '${desired.roleName}': not listed, read by id (${guid})`);
     return [ours];
+  }
+  // So is the role adopted earlier under its own GUID: renamed (and perhaps widened in the same
+  // write), it is the role requesters are assigned, to be put back, not replaced by a second one.
+  const anchored = await deps.anchor.recall(scope, desired.roleName);
+  if (anchored !== undefined && anchored.toLowerCase() !== guid.toLowerCase()) {
+    const adopted = await deps.roles.getById(scope, anchored);
+    if (adopted !== undefined) {
+      deps.log.warn(
+        `role '${desired.roleName}': not listed by its name; found by the id it was adopted with (${anchored}, now named '${adopted.roleName ?? ''}')`,
+      );
+      return [adopted];
+    }
   }
   // A role-write event names the role written: adopted only when it is this role, here.
   const eventGuid = /\/roleDefinitions\/([0-9a-f-]{36})\/?$/i.exec(request.changedRoleId ?? '')?.[1];

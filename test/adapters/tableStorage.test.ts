@@ -3,6 +3,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { createTableAuditTrail } from '../../src/adapters/tableAuditTrail.js';
 import { createTableOutbox } from '../../src/adapters/tableOutbox.js';
 import { createTableRemovalIntents } from '../../src/adapters/tableRemovalIntents.js';
+import { createTableRoleAnchor } from '../../src/adapters/tableRoleAnchor.js';
 import { findingKey, trimRule } from '../../src/core/removalIntents.js';
 import { lazyTable } from '../../src/adapters/tableStorage.js';
 import type { TeamsSender } from '../../src/adapters/teamsWebhook.js';
@@ -53,6 +54,19 @@ describe('Table Storage (a real Azurite, started here)', () => {
       action: 'removed',
       outcome: 'done',
     });
+  });
+
+  it('role anchor: remembered by one instance, recalled by another; none before', async () => {
+    const table = `Anchor${Date.now()}`;
+    const scope = '/subscriptions/20ff7fc3-e762-44dd-bd96-b71116dcdc23';
+    const first = createTableRoleAnchor(lazyTable(target(), table, noCredential), () => quiet);
+    expect(await first.recall(scope, 'JIT Access Requester')).toBeUndefined();
+    await first.remember(scope, 'JIT Access Requester', '0C3F1D6E-0000-4000-8000-00000000BEEF');
+    const second = createTableRoleAnchor(lazyTable(target(), table, noCredential), () => quiet);
+    expect(await second.recall(`${scope}/`, 'jit access requester')).toBe(
+      '0c3f1d6e-0000-4000-8000-00000000beef',
+    );
+    expect(await second.recall(scope, 'Another role')).toBeUndefined();
   });
 
   it('removal intents: recorded once, found by NSG by another instance, gone once settled', async () => {

@@ -350,6 +350,37 @@ describe('role reconcile through the SDK against the emulator', () => {
     expect(world.teams.cards).toHaveLength(1);
   });
 
+  it('a role adopted under its own GUID, then renamed and widened in one write, is found by that id and put back: no second role', async () => {
+    const legacy = '0c3f1d6e-0000-4000-8000-00000000beef';
+    seedRole(legacy, [EXACT]);
+    await reconcileTimer({} as never, world.context('reconcileTimer'));
+    expect(roleWrites()).toHaveLength(0);
+    const mallory = new AuthorizationManagementClient(
+      emulatorCredential(userPrincipal('mallory@contoso.com')),
+      SUBSCRIPTION,
+      { endpoint: world.arm.url, $host: world.arm.url, tlsOptions: { ca: world.arm.ca } },
+    );
+    await mallory.roleDefinitions.createOrUpdate(SCOPE, legacy, {
+      roleName: `${ROLE} (legacy)`,
+      description: DEFAULT_ROLE_DESCRIPTION,
+      permissions: [{ ...EXACT, actions: ['*'] }],
+      assignableScopes: [SCOPE],
+    });
+    const results = await world.deliverInbox();
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    const writes = roleWrites();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.path).toMatch(new RegExp(`/roleDefinitions/${legacy}$`));
+    expect(world.arm.roles.allLatest()).toHaveLength(1);
+    expect(world.arm.roles.latest(legacy)?.properties).toMatchObject({
+      roleName: ROLE,
+      permissions: [{ actions: [...EXACT.actions] }],
+    });
+    const text = JSON.stringify(world.teams.cards.map((c) => c.body));
+    expect(text).toContain('mallory@contoso.com');
+    expect(text).toContain(`${ROLE} (legacy)`);
+  });
+
   it('an ARM failure fails loudly: the timer throws, HTTP answers 502 with a JSON error and no stack', async () => {
     world.arm.injectFault(
       { kind: 'status', status: 403, code: 'AuthorizationFailed' },
