@@ -170,6 +170,8 @@ async function loadAppIntoHost(
 
 function readyText(state: SandboxState, stateDir: string): string {
   const open = state.vms.filter((vm) => vm.resourceGroup === 'rg-web').map((vm) => vm.name);
+  // The printed commands must work as printed, also for a sandbox in another state folder.
+  const where = stateDir === resolve('.sandbox') ? '' : ` --state-dir ${stateDir}`;
   return `
 jit-guardrail sandbox is running (Ctrl-C stops it)
 
@@ -177,7 +179,7 @@ jit-guardrail sandbox is running (Ctrl-C stops it)
   Functions host    ${state.hostUrl}
     Event Grid      ${state.hostUrl}/runtime/webhooks/eventgrid?functionName=guard        (NSG writes)
                     ${state.hostUrl}/runtime/webhooks/eventgrid?functionName=roleEvents   (role-definition writes)
-                    (with the Event Grid system key, as in Azure; the emulator holds it)
+                    (each needs the Event Grid system key, as in Azure: eventGridKey in ${join(stateDir, 'sandbox.json')})
     HTTP            POST ${state.hostUrl}/api/reconcile   (function key and admin sign-in below)
     timers          reconcileTimer, sweepTimer on their schedules
   Teams sink        cards print here and are saved in ${join(stateDir, 'cards')}
@@ -186,8 +188,8 @@ jit-guardrail sandbox is running (Ctrl-C stops it)
 
 Try next, in another terminal:
 
-  npx jit-guardrail sandbox request-jit --vm web-01 --source '*'            # removed within one event, alerted
-  npx jit-guardrail sandbox request-jit --vm sql-01 --source 198.51.100.7   # allowed: stays, no alert
+  npx jit-guardrail sandbox request-jit --vm web-01 --source '*'${where}            # removed within one event, alerted
+  npx jit-guardrail sandbox request-jit --vm sql-01 --source 198.51.100.7${where}   # allowed: stays, no alert
   curl -sS -X POST "${state.hostUrl}/api/reconcile?code=${state.functionKey}" -H "Authorization: Bearer ${state.adminToken}"   # dry run: reports the role drift
   curl -sS -X POST "${state.hostUrl}/api/reconcile?code=${state.functionKey}" -H "Authorization: Bearer ${state.adminToken}" -d '{"dryRun": false}'   # fixes it
   npx jit-guardrail sweep --emulator ${state.armUrl} --ca ${state.caFile} --subscription ${state.subscriptionId} --report-only

@@ -20,6 +20,16 @@ describe('npm start: the sandbox', () => {
   let token = '';
   let eventGridKey = '';
 
+  /** The arguments of the printed "Try next" request-jit line for a VM, exactly as printed. */
+  const printed = (vm: string): string[] => {
+    const line = output.split('\n').find((l) => l.includes(`request-jit --vm ${vm} `))!;
+    const command = line
+      .split('#')[0]!
+      .trim()
+      .replace(/^npx jit-guardrail /, '');
+    return command.split(/\s+/).map((arg) => arg.replace(/^'(.*)'$/, '$1'));
+  };
+
   const waitFor = async (predicate: () => boolean, what: string, ms = 15_000) => {
     const deadline = Date.now() + ms;
     while (!predicate()) {
@@ -53,11 +63,9 @@ describe('npm start: the sandbox', () => {
   });
 
   it('a JIT request with * made as printed is removed and alerted (card printed and saved)', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [BIN, 'sandbox', 'request-jit', '--vm', 'web-01', '--source', '*', '--state-dir', stateDir],
-      { cwd: ROOT },
-    );
+    const { stdout } = await promisify(execFile)(process.execPath, [BIN, ...printed('web-01')], {
+      cwd: ROOT,
+    });
     expect(stdout).toContain('JIT access requested by you@contoso.com: web-01:22 from *');
     await waitFor(() => output.includes('Teams card 1'), 'the alert');
     expect(output).toMatch(/Requested by +you@contoso.com/);
@@ -70,11 +78,7 @@ describe('npm start: the sandbox', () => {
   });
 
   it('a request from an allowed address stays and sends nothing', async () => {
-    await promisify(execFile)(
-      process.execPath,
-      [BIN, 'sandbox', 'request-jit', '--vm', 'sql-01', '--source', '198.51.100.7', '--state-dir', stateDir],
-      { cwd: ROOT },
-    );
+    await promisify(execFile)(process.execPath, [BIN, ...printed('sql-01')], { cwd: ROOT });
     await new Promise((r) => setTimeout(r, 300));
     expect(output).not.toContain('Teams card 2');
   });

@@ -120,6 +120,8 @@ function readDryRun(
       return 'the body must be a JSON object';
     const unknownKeys = Object.keys(body).filter((k) => k !== 'dryRun');
     if (unknownKeys.length > 0) return `unknown field(s): ${JSON.stringify(unknownKeys).slice(0, 200)}`;
+    // JSON.parse keeps the last of repeated keys; a body that says it twice is refused instead.
+    if ((bodyText.match(/"dryRun"\s*:/g) ?? []).length > 1) return 'dryRun given more than once in the body';
     fromBody = (body as { dryRun?: unknown }).dryRun;
     if (fromBody !== undefined && typeof fromBody !== 'boolean') return 'dryRun must be true or false';
   }

@@ -70,6 +70,7 @@ describe('the reconcile run: a write only when asked for in so many words', () =
   it.each([
     ['a string "false" in the body', '{"dryRun": "false"}', ''],
     ['dryRun twice in the query', '', 'dryRun=false&dryRun=true'],
+    ['dryRun twice in the body', '{"dryRun": true, "dryRun": false}', ''],
     ['body and query disagreeing', '{"dryRun": true}', 'dryRun=false'],
     ['dryRun=False in the query', '', 'dryRun=False'],
     ['a number', '{"dryRun": 0}', ''],
