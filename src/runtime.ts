@@ -28,10 +28,9 @@ export interface Runtime {
 /** Without a webhook (CLI only) an alert's headline goes to standard error instead of Teams. */
 const printingSender: TeamsSender = {
   async send(message) {
-    const first = message.attachments[0]?.content.body[0];
     console.error(
       redact(
-        `alert (no Teams webhook configured): ${first && first.type === 'TextBlock' ? first.text : 'see card'}`,
+        `alert (no Teams webhook configured): ${message.attachments[0]?.content.fallbackText ?? 'see card'}`,
       ),
     );
   },

@@ -1,6 +1,5 @@
-interface Fact {
-  title: string;
-  value: string;
+interface Inline {
+  text?: string;
 }
 
 /** Renders a Teams card from the Workflows envelope as plain lines, for a terminal. */
@@ -13,13 +12,10 @@ export function renderCard(message: unknown): string {
   if (!content) return JSON.stringify(message);
   const lines: string[] = [];
   for (const element of content.body ?? []) {
-    const e = element as { type: string; text?: string; facts?: Fact[]; separator?: boolean };
+    const e = element as { type: string; text?: string; inlines?: Inline[]; separator?: boolean };
     if (e.separator) lines.push('  ────────');
     if (e.type === 'TextBlock' && e.text) lines.push(`  ${e.text}`);
-    if (e.type === 'FactSet') {
-      const width = Math.max(...(e.facts ?? []).map((f) => f.title.length));
-      for (const fact of e.facts ?? []) lines.push(`  ${fact.title.padEnd(width)}  ${fact.value}`);
-    }
+    if (e.type === 'RichTextBlock') lines.push(`  ${(e.inlines ?? []).map((i) => i.text ?? '').join('')}`);
   }
   for (const action of content.actions ?? []) lines.push(`  [${action.title}] ${action.url}`);
   return lines.join('\n');

@@ -184,7 +184,7 @@ function demoSteps(
         const stored = world.arm.roles.allLatest()[0]!;
         const diff = diffRole(parseRoleDefinition(stored), runtime.config.role.desired);
         check(diff.inSync, `still differs: ${JSON.stringify(diff.changes)}`);
-        check(cardsMentioning('drifted from least privilege').length === 1, 'no role alert');
+        check(cardsMentioning('had drifted').length === 1, 'no role alert');
         const extra = report.changes.filter((c) => c.field !== 'description').flatMap((c) => c.extra);
         return `removed ${extra.join(', ')} (${report.severity}); role back to its four permissions`;
       },

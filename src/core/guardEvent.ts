@@ -45,6 +45,7 @@ export async function guardEvent(delivered: unknown, deps: GuardDeps): Promise<G
     correlationId: event.correlationId,
     writer: event.writer,
     source: 'event',
+    ruleWrittenAt: event.eventTime || undefined,
   } as const;
   const nsg = await deps.nsgs.getNsg(ref);
   if (nsg === undefined) {

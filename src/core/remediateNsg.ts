@@ -9,6 +9,7 @@ import type { ActionTaken, GuardAlert, RuleFinding } from '../lib/alerts/guardAl
 import { buildNsgAlertCard } from '../lib/alerts/nsgAlertCard.js';
 import { nsgResourceId, type NsgRef } from '../lib/events/nsgResourceId.js';
 import type { Writer } from '../lib/events/writer.js';
+import { auditJitPolicies } from '../lib/jit/auditPolicies.js';
 import { findJitRequest, singlePortsOf, type JitPolicyLike } from '../lib/jit/findJitRequest.js';
 import { evaluateNsg, judgeRuleNow } from '../lib/nsg/evaluateNsg.js';
 import { EXEMPTION_TAG } from '../lib/nsg/exemption.js';
@@ -48,6 +49,8 @@ export interface RemediationTrigger {
   readonly writer: Writer;
   /** An event's clean check is audited; a sweep's thousands of clean NSGs are not. */
   readonly source: 'event' | 'sweep';
+  /** When the write the event reports happened; the sweep knows only the JIT request's start. */
+  readonly ruleWrittenAt?: string | undefined;
 }
 
 export type RemediationOutcome =
@@ -166,7 +169,7 @@ export async function remediateNsg(
     removals.length > 0
       ? await readJitPolicies(ref.subscriptionId, deps)
       : { policies: [], problem: undefined };
-  const findings = removals.map((r) => explain(r, policies));
+  const findings = removals.map((r) => explain(r, policies, problem === undefined, trigger));
   await deps.audit.record(
     findings.map((f, i) =>
       f.action === 'kept-exempt'
@@ -266,6 +269,8 @@ interface Removal {
   readonly carriedOver?: boolean;
   /** For `kept-exempt`: when the exemption ends. */
   readonly exemptUntil?: string | undefined;
+  /** When the DELETE finished. */
+  readonly removedAt?: string;
 }
 
 /** How often a rule that changed under a DELETE (412) is read and judged again before giving up. */
@@ -327,6 +332,7 @@ async function removeAsJudged(
         rule: judged,
         action: result === 'deleted' ? 'removed' : 'already-removed',
         failure: undefined,
+        removedAt: deps.now().toISOString(),
       };
     }
     deps.log.warn(
@@ -364,6 +370,8 @@ async function readJitPolicies(
 function explain(
   removal: Removal & { action: ActionTaken },
   policies: readonly JitPolicyLike[],
+  policiesRead: boolean,
+  trigger: RemediationTrigger,
 ): RuleFinding {
   const { rule } = removal;
   const vmName = vmNameFromDescription(rule.properties?.description);
@@ -373,7 +381,13 @@ function explain(
     vmName === undefined
       ? undefined
       : findJitRequest(policies, { vmName, ports: singlePortsOf(ports), sources });
+  const writtenAt = trigger.ruleWrittenAt ?? request?.startTimeUtc;
+  const allowsAny =
+    policiesRead && vmName !== undefined ? policyAllowsAnySource(policies, vmName, ports) : undefined;
   return {
+    ...(writtenAt === undefined ? {} : { writtenAt }),
+    ...(removal.removedAt === undefined ? {} : { removedAt: removal.removedAt }),
+    ...(allowsAny === undefined ? {} : { policyAllowsAnySource: allowsAny }),
     ruleName: rule.name,
     vmName,
     ports,
@@ -386,6 +400,21 @@ function explain(
         : `${removal.failure.kind}${removal.failure.statusCode ? ` (HTTP ${removal.failure.statusCode})` : ''}`,
     request,
   };
+}
+
+/** The root cause: does a JIT policy let anyone request this VM's port from any source? */
+function policyAllowsAnySource(
+  policies: readonly JitPolicyLike[],
+  vmName: string,
+  ports: readonly string[],
+): boolean | undefined {
+  const vm = vmName.toLowerCase();
+  const configured = auditJitPolicies(policies).filter((f) => f.vmName.toLowerCase() === vm);
+  const anyConfigured = policies.some((p) =>
+    (p.virtualMachines ?? []).some((v) => v.id?.split('/').filter(Boolean).pop()?.toLowerCase() === vm),
+  );
+  if (!anyConfigured) return undefined;
+  return configured.some((f) => ports.includes(String(f.port)));
 }
 
 export async function sendUnsentAlerts(eventId: string, deps: RemediationDeps): Promise<void> {

@@ -12,7 +12,15 @@ const message: TeamsMessage = {
   attachments: [
     {
       contentType: 'application/vnd.microsoft.card.adaptive',
-      content: { type: 'AdaptiveCard', $schema: 'x', version: '1.5', body: [], actions: [] },
+      content: {
+        type: 'AdaptiveCard',
+        $schema: 'x',
+        version: '1.5',
+        fallbackText: 'x',
+        body: [],
+        actions: [],
+        msteams: { width: 'Full' },
+      },
     },
   ],
 };
@@ -96,7 +104,12 @@ describe('Teams webhook sender', () => {
           ...message.attachments[0]!,
           content: {
             ...message.attachments[0]!.content,
-            body: [{ type: 'TextBlock' as const, text: 'x'.repeat(30_000), wrap: true as const }],
+            body: [
+              {
+                type: 'RichTextBlock' as const,
+                inlines: [{ type: 'TextRun' as const, text: 'x'.repeat(30_000) }],
+              },
+            ],
           },
         },
       ],

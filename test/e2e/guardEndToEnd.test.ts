@@ -53,22 +53,23 @@ describe('guard end to end', () => {
     expect(allow.map((r) => r.properties.sourceAddressPrefix)).toEqual(['192.127.0.2']);
 
     expect(world.cardFacts()).toHaveLength(1);
-    const [header, ruleFacts] = world.cardFacts()[0]!;
-    expect(header).toMatchObject({
-      Subscription: SUBSCRIPTION,
-      'Resource group': RESOURCE_GROUP,
+    expect(world.cardHeadlines()[0]).toBe(`Closed: ${vm.name} port 22 (SSH) was open to the internet`);
+    const facts = world.cardFacts()[0]!;
+    expect(facts).toMatchObject({
+      'Requested by': 'barbara@contoso.com (through JIT)',
+      Justification: 'debugging the login issue',
+      VM: `${vm.name} (resource group ${RESOURCE_GROUP})`,
+      Port: '22 (SSH)',
+      Source: 'any address (*)',
+      'Root cause': `the JIT policy of ${vm.name} allows requests from any source`,
+      Action: 'removed',
       NSG: `${vm.name}-nsg`,
+      Subscription: SUBSCRIPTION,
       'Written by': 'Defender for Cloud JIT (Security RP)',
     });
-    expect(ruleFacts).toMatchObject({
-      VM: vm.name,
-      Ports: '22',
-      Source: '*',
-      'Requested by': 'barbara@contoso.com',
-      Justification: 'debugging the login issue',
-      'Action taken': 'removed',
-    });
-    expect(ruleFacts!.Rule).toMatch(/^MicrosoftDefenderForCloud-JITRule--?\d+-[0-9A-F]{32}$/);
+    expect(facts.Rule).toMatch(/^MicrosoftDefenderForCloud-JITRule--?\d+-[0-9A-F]{32}$/);
+    // How long it was open: from the event's time to the end of the DELETE.
+    expect(JSON.stringify(world.teams.cards[0]!.body)).toMatch(/Open for \d+ s: written at /);
   });
 
   it('writes one audit record per decision, with who asked and what was done', async () => {
@@ -173,10 +174,10 @@ describe('guard end to end', () => {
       ).toBe(true);
       for (const event of cloudEvents) await world.deliver(event);
       expect(rulesOf(vm.nsgId).filter((r) => r.properties.access === 'Allow')).toHaveLength(0);
-      expect(world.cardFacts()[0]![1]).toMatchObject({
-        Source: 'Internet',
-        Ports: '3389',
-        'Action taken': 'removed',
+      expect(world.cardFacts()[0]!).toMatchObject({
+        Source: 'the internet (Internet)',
+        Port: '3389 (RDP)',
+        Action: 'removed',
       });
     } finally {
       stopCollecting();
@@ -192,9 +193,9 @@ describe('guard end to end', () => {
     });
     expect(world.guardrailCalls().filter((c) => c.method === 'DELETE')).toHaveLength(0);
     expect(wildcardRules(vm.nsgId)).toHaveLength(1);
-    expect(world.cardFacts()[0]![1]).toMatchObject({
-      'Action taken': 'would remove (report mode)',
-      'Requested by': 'barbara@contoso.com',
+    expect(world.cardFacts()[0]!).toMatchObject({
+      Action: 'would remove (report mode)',
+      'Requested by': 'barbara@contoso.com (through JIT)',
     });
   });
 
@@ -206,15 +207,13 @@ describe('guard end to end', () => {
     expect(wildcardRules(vm.nsgId)).toHaveLength(1);
     expect(world.guardrailCalls().filter((c) => c.method === 'DELETE')).toHaveLength(0);
     expect(world.teams.cards).toHaveLength(1);
-    const facts = world.cardFacts()[0]![1];
+    const facts = world.cardFacts()[0]!;
     expect(JSON.stringify(world.teams.cards[0]!.body)).toMatch(
-      /kept a JIT rule open to the internet on [^"]+: the NSG is exempt until/,
+      /Kept open \(exempt until [^"]+\): [^"]+ port 22 \(SSH\) is open to the internet/,
     );
     expect(facts).toMatchObject({
-      'Action taken': expect.stringMatching(
-        /^kept: the NSG is exempt until \d{4}-.*jit-guardrail-exempt-until/,
-      ),
-      'Requested by': 'barbara@contoso.com',
+      Action: expect.stringMatching(/^kept: the NSG is exempt until \d{4}-.*jit-guardrail-exempt-until/),
+      'Requested by': 'barbara@contoso.com (through JIT)',
     });
     const audit = await runtimeFromEnvironment().guardDeps(silentLogger).audit.recent(20);
     expect(
@@ -250,7 +249,7 @@ describe('guard end to end', () => {
     const results = await world.deliverInbox();
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
     expect(wildcardRules(vm.nsgId)).toHaveLength(0);
-    expect(world.cardFacts()[0]![1]!['Requested by']).toBe('unknown (JIT policy could not be read)');
+    expect(world.cardFacts()[0]!['Requested by']).toBe('unknown (JIT policy could not be read)');
   });
 
   it('treats a rule that vanished before the delete as already removed', async () => {
@@ -266,7 +265,7 @@ describe('guard end to end', () => {
     const results = await world.deliverInbox();
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
     expect(world.guardrailCalls().find((c) => c.method === 'DELETE')?.status).toBe(204);
-    expect(world.cardFacts()[0]![1]).toMatchObject({ Rule: ruleName, 'Action taken': 'already removed' });
+    expect(world.cardFacts()[0]!).toMatchObject({ Rule: ruleName, Action: 'already removed' });
   });
 
   it('treats a 404 on delete as already removed', async () => {
@@ -275,6 +274,6 @@ describe('guard end to end', () => {
     world.arm.injectFault({ kind: 'status', status: 404, code: 'NotFound' }, { method: 'DELETE' });
     const results = await world.deliverInbox();
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
-    expect(world.cardFacts()[0]![1]).toMatchObject({ 'Action taken': 'already removed' });
+    expect(world.cardFacts()[0]!).toMatchObject({ Action: 'already removed' });
   });
 });

@@ -69,8 +69,8 @@ describe('guard failures', () => {
     expect(logged).toContain('permission-denied (HTTP 403 AuthorizationFailed)');
     expect(world.teams.cards).toHaveLength(1);
     expect(JSON.stringify(world.teams.cards[0]!.body)).toContain('The guardrail lacks permission');
-    expect(world.cardFacts()[0]![1]).toMatchObject({
-      'Action taken': expect.stringMatching(/^FAILED to remove: permission-denied/),
+    expect(world.cardFacts()[0]!).toMatchObject({
+      Action: expect.stringMatching(/^FAILED to remove: permission-denied/),
     });
   });
 
@@ -103,10 +103,10 @@ describe('guard failures', () => {
       await world.deliver(vm.event);
       expect(ruleStillThere(vm.nsgId, vm.ruleName)).toBe(false);
       expect(world.teams.cards).toHaveLength(1);
-      expect(world.cardFacts()[0]![1]).toMatchObject({
+      expect(world.cardFacts()[0]!).toMatchObject({
         Rule: vm.ruleName,
-        'Action taken': 'removed',
-        'Requested by': 'barbara@contoso.com',
+        Action: 'removed',
+        'Requested by': 'barbara@contoso.com (through JIT)',
       });
     },
   );
@@ -152,7 +152,7 @@ describe('guard failures', () => {
     await world.deliver(vm.event);
     expect(deletes()).toBe(1);
     expect(world.teams.cards).toHaveLength(1);
-    expect(world.cardFacts()[0]![1]).toMatchObject({ Rule: vm.ruleName, 'Action taken': 'removed' });
+    expect(world.cardFacts()[0]!).toMatchObject({ Rule: vm.ruleName, Action: 'removed' });
   });
 
   it('an NSG that cannot be read fails the invocation', async () => {

@@ -262,7 +262,9 @@ describe('role reconcile through the SDK against the emulator', () => {
       expect(latest.permissions).toEqual([EXACT]);
       expect(world.teams.cards).toHaveLength(1);
       const text = JSON.stringify(world.teams.cards[0]!.body);
-      expect(text).toContain(`${field} (${severity})`);
+      expect(world.cardHeadlines()[0]).toContain(`had drifted (${severity})`);
+      expect(text).toContain(`"${severity === 'critical' ? 'Critical' : 'Warning'}:"`);
+      expect(text).toContain(field.toLowerCase().startsWith('not') ? 'excludes' : 'could');
       expect(text).toContain('restored the least-privilege definition');
       expect(text).toContain('c0ffee00-0000-0000-0000-000000000001');
     },
@@ -312,7 +314,7 @@ describe('role reconcile through the SDK against the emulator', () => {
     expect(report).toMatchObject({ status: 'ambiguous' });
     expect(report.duplicates).toHaveLength(2);
     expect(roleWrites()).toHaveLength(0);
-    expect(JSON.stringify(world.teams.cards[0]!.body)).toContain('is ambiguous');
+    expect(world.cardHeadlines()[0]).toMatch(/^AMBIGUOUS: 2 roles are named "JIT Access Requester"/);
   });
 
   it('a role-definition write event reconciles at once and names who made the change', async () => {

@@ -181,7 +181,7 @@ describe('the sweep catches what events missed', () => {
     await sweepTimer({} as never, world.context('sweepTimer'));
     await sweepTimer({} as never, world.context('sweepTimer'));
     const digests = world.teams.cards.filter((c) =>
-      JSON.stringify(c.body).includes('JIT policies allow access from any source'),
+      JSON.stringify(c.body).includes('Root cause: JIT policies let anyone open'),
     );
     expect(digests).toHaveLength(1);
   });

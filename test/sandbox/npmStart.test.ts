@@ -68,8 +68,9 @@ describe('npm start: the sandbox', () => {
     });
     expect(stdout).toContain('JIT access requested by you@contoso.com: web-01:22 from *');
     await waitFor(() => output.includes('Teams card 1'), 'the alert');
-    expect(output).toMatch(/Requested by +you@contoso.com/);
-    expect(output).toMatch(/Action taken +removed/);
+    expect(output).toMatch(/Closed: web-01 port 22 \(SSH\) was open to the internet/);
+    expect(output).toMatch(/Requested by: you@contoso.com \(through JIT\)/);
+    expect(output).toMatch(/Action: removed/);
     const saved = readdirSync(join(stateDir, 'cards'));
     expect(saved).toEqual(['001.json']);
     expect(JSON.parse(readFileSync(join(stateDir, 'cards', saved[0]!), 'utf8'))).toMatchObject({

@@ -1,5 +1,11 @@
-import { adaptiveCard, toTeamsMessage, type TeamsMessage } from '../../src/lib/alerts/adaptiveCard.js';
+import {
+  adaptiveCard,
+  paragraph,
+  run,
+  toTeamsMessage,
+  type TeamsMessage,
+} from '../../src/lib/alerts/adaptiveCard.js';
 
 /** A minimal alert with one line of text, for outbox and sender tests. */
 export const teamsMessage = (text: string): TeamsMessage =>
-  toTeamsMessage(adaptiveCard([{ type: 'TextBlock', text, wrap: true }], []));
+  toTeamsMessage(adaptiveCard(text, [paragraph([run(text)])], []));

@@ -8,6 +8,7 @@ import { JitActor } from '../../sandbox/jitActor.js';
 import { TeamsSink } from '../../sandbox/teamsSink.js';
 import { guard } from '../../src/functions/guard.js';
 import { roleEvents } from '../../src/functions/roleEvents.js';
+import { cardFacts, cardHeadline } from './cardText.js';
 import { isWatchedRoleOperation } from '../../src/lib/events/watchedOperations.js';
 import { LOCAL_EMULATOR_TOKEN } from '../../src/adapters/armCredential.js';
 import {
@@ -132,20 +133,14 @@ export class TestWorld {
     });
   }
 
-  /** Cards the Teams sink accepted, as fact title → value maps (one per rule section). */
-  cardFacts(): Record<string, string>[][] {
-    return this.teams.cards.map((card) => {
-      const content = (
-        card.body as {
-          attachments: {
-            content: { body: { type: string; facts?: { title: string; value: string }[] }[] };
-          }[];
-        }
-      ).attachments[0]!.content;
-      return content.body
-        .filter((e) => e.type === 'FactSet')
-        .map((e) => Object.fromEntries(e.facts!.map((f) => [f.title, f.value])));
-    });
+  /** Cards the Teams sink accepted, each as label → value of its facts (footer included). */
+  cardFacts(): Record<string, string>[] {
+    return this.teams.cards.map((card) => cardFacts(card.body));
+  }
+
+  /** The headline of each card the Teams sink accepted. */
+  cardHeadlines(): string[] {
+    return this.teams.cards.map((card) => cardHeadline(card.body));
   }
 
   actor(upn: string): JitActor {

@@ -1,59 +1,72 @@
-import { adaptiveCard, facts, type AdaptiveCard, type CardElement } from './adaptiveCard.js';
+import {
+  adaptiveCard,
+  fact,
+  fitForTeams,
+  footer,
+  paragraph,
+  readableTime,
+  run,
+  type AdaptiveCard,
+  type CardElement,
+} from './adaptiveCard.js';
 import type { PolicyFinding } from '../jit/auditPolicies.js';
+import { JIT_PORTAL_PATH } from './nsgAlertCard.js';
+import { describePort, describeSource } from './wording.js';
 
-const MAX_SHOWN = 15;
-
-/** A digest of JIT policies that let anyone request access from anywhere. */
+/** A digest of the root cause: JIT policies that let anyone request access from anywhere. */
 export function buildAuditDigestCard(
   subscriptionId: string,
   findings: readonly PolicyFinding[],
   portalUrl: string,
   occurredAt: string,
 ): AdaptiveCard {
+  return fitForTeams((level) => buildAtLevel(subscriptionId, findings, portalUrl, occurredAt, level), 3);
+}
+
+function buildAtLevel(
+  subscriptionId: string,
+  findings: readonly PolicyFinding[],
+  portalUrl: string,
+  occurredAt: string,
+  level: number,
+): AdaptiveCard {
+  const byVm = new Map<string, PolicyFinding[]>();
+  for (const f of findings) byVm.set(f.vmName, [...(byVm.get(f.vmName) ?? []), f]);
+  const ports = findings.length;
+  const headline = `Root cause: JIT policies let anyone open ${ports} ${ports === 1 ? 'port' : 'ports'} on ${byVm.size} ${byVm.size === 1 ? 'VM' : 'VMs'} to the internet`;
   const body: CardElement[] = [
-    {
-      type: 'TextBlock',
-      text: `JIT policies allow access from any source on ${findings.length} VM port(s)`,
-      wrap: true,
-      weight: 'Bolder',
-      size: 'Medium',
-      color: 'Warning',
-    },
-    {
-      type: 'TextBlock',
-      text: 'Each of these lets a requester open the port to the whole internet; the guardrail removes such rules as they appear. Restrict the allowed source in the policy to stop it at the root.',
-      wrap: true,
-    },
-    {
-      type: 'FactSet',
-      facts: facts([
-        ['Subscription', subscriptionId],
-        ['Time (UTC)', occurredAt],
-      ]),
-    },
+    paragraph([run(headline, { weight: 'Bolder', size: 'Medium', color: 'Attention' })]),
+    paragraph(
+      [
+        run(
+          'Whoever may request JIT access to these VMs can open the port to any address. The guardrail removes each such rule as it appears; fixing the policy stops it at the root.',
+        ),
+      ],
+      { spacing: 'Small' },
+    ),
   ];
-  for (const finding of findings.slice(0, MAX_SHOWN)) {
-    body.push({
-      type: 'FactSet',
-      separator: true,
-      facts: facts([
-        ['VM', finding.vmName],
-        ['Port', String(finding.port)],
-        ['Allowed sources', finding.allowedSources.join(', ')],
-        ['Policy', finding.policyId],
-      ]),
-    });
+  const shown = level === 0 ? 30 : level === 1 ? 10 : 3;
+  for (const [vm, vmFindings] of [...byVm].slice(0, shown)) {
+    body.push(
+      fact(
+        vm,
+        vmFindings
+          .map(
+            (f) => `${describePort(String(f.port))} from ${f.allowedSources.map(describeSource).join(', ')}`,
+          )
+          .join('; '),
+      ),
+    );
   }
-  if (findings.length > MAX_SHOWN)
-    body.push({
-      type: 'TextBlock',
-      text: `…and ${findings.length - MAX_SHOWN} more; see the sweep report.`,
-      wrap: true,
-    });
-  return adaptiveCard(body, [
-    {
-      title: 'Open JIT VM access in Defender for Cloud',
-      url: `${portalUrl}/#view/Microsoft_Azure_Security/JitVmsBlade`,
-    },
-  ]);
+  if (byVm.size > shown) body.push(fact('More', `${byVm.size - shown} more VMs; see the sweep report`));
+  body.push(fact('Next', 'restrict the allowed source of each port to known addresses (Fix JIT policy).'));
+  const policies = [...new Set(findings.map((f) => f.policyId))];
+  body.push(
+    footer([
+      ['Subscription', subscriptionId],
+      ['Time', readableTime(occurredAt)],
+      ...(level < 2 ? ([['Policies', policies.slice(0, shown).join(', ')]] as [string, string][]) : []),
+    ]),
+  );
+  return adaptiveCard(headline, body, [{ title: 'Fix JIT policy', url: `${portalUrl}${JIT_PORTAL_PATH}` }]);
 }

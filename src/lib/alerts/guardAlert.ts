@@ -15,6 +15,12 @@ export interface RuleFinding {
   readonly failure: string | undefined;
   /** For `kept-exempt`: when the NSG's exemption tag ends, ISO 8601 UTC. */
   readonly exemptUntil?: string;
+  /** When the rule was written (its event's time, or the JIT request's start for the sweep). */
+  readonly writtenAt?: string;
+  /** When its removal finished. */
+  readonly removedAt?: string;
+  /** Whether the JIT policy for this VM and port allows any source: the root cause; unknown if unread. */
+  readonly policyAllowsAnySource?: boolean;
   readonly request: JitRequestMatch | undefined;
 }
 

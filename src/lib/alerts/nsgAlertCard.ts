@@ -1,101 +1,239 @@
-import { adaptiveCard, clip, facts, type AdaptiveCard, type CardElement } from './adaptiveCard.js';
+import {
+  adaptiveCard,
+  fact,
+  fitForTeams,
+  footer,
+  paragraph,
+  plain,
+  readableDuration,
+  readableTime,
+  run,
+  type AdaptiveCard,
+  type CardElement,
+  type TextColor,
+} from './adaptiveCard.js';
 import { ACTION_LABEL, type GuardAlert, type RuleFinding } from './guardAlert.js';
+import { describePort, describeSource } from './wording.js';
 
-const MAX_RULES_SHOWN = 10;
-
-/** Builds the Adaptive Card 1.5 that tells ops what happened on one NSG. */
+/**
+ * The card that tells ops what happened on one NSG, most important first: what happened to which VM
+ * and port (the headline), for how long it was open, who asked and why, the root cause and the next
+ * step; ids last, small. Many rules collapse into one block with every port.
+ */
 export function buildNsgAlertCard(alert: GuardAlert, portalUrl: string): AdaptiveCard {
-  const body: CardElement[] = [
-    {
-      type: 'TextBlock',
-      text: headline(alert),
-      wrap: true,
-      weight: 'Bolder',
-      size: 'Medium',
-      color: headlineColor(alert),
-    },
-    {
-      type: 'FactSet',
-      facts: facts([
-        ['Subscription', alert.subscriptionId],
-        ['Resource group', alert.resourceGroup],
-        ['NSG', alert.nsgName],
-        ['Written by', alert.writer.display],
-        ['Time (UTC)', alert.occurredAt],
-        ['Correlation id', alert.correlationId ?? 'n/a'],
-        ['Event id', alert.eventId],
-      ]),
-    },
-  ];
-  if (alert.permissionProblem !== undefined) {
-    body.push({
-      type: 'TextBlock',
-      text: `The guardrail lacks permission: ${clip(alert.permissionProblem)}. Grant its identity security-rule delete on this NSG.`,
-      wrap: true,
-      color: 'Attention',
-      weight: 'Bolder',
-    });
-  }
-  for (const finding of alert.findings.slice(0, MAX_RULES_SHOWN)) {
-    body.push({ type: 'FactSet', separator: true, facts: facts(ruleFacts(finding, alert)) });
-  }
-  const hidden = alert.findings.length - MAX_RULES_SHOWN;
-  if (hidden > 0) {
-    body.push({ type: 'TextBlock', text: `…and ${hidden} more rule(s); see the function logs.`, wrap: true });
-  }
-  return adaptiveCard(body, [
-    { title: 'Open the NSG in the Azure portal', url: nsgPortalUrl(portalUrl, alert.nsgId) },
-  ]);
+  return fitForTeams((level) => buildAtLevel(alert, portalUrl, level), 3);
 }
 
 export function nsgPortalUrl(portalUrl: string, nsgId: string): string {
   return `${portalUrl}/#resource${nsgId}/overview`;
 }
 
-function headline(alert: GuardAlert): string {
-  const acted = alert.findings.filter((f) => f.action !== 'kept-exempt');
-  const exempt = alert.findings.filter((f) => f.action === 'kept-exempt');
-  const describe = (count: number) =>
-    count === 1 ? 'a JIT rule open to the internet' : `${count} JIT rules open to the internet`;
-  if (acted.length === 0) {
-    const until = exempt[0]?.exemptUntil ?? 'its tag ends';
-    return `ℹ️ JIT guardrail kept ${describe(exempt.length)} on ${alert.nsgName}: the NSG is exempt until ${until}`;
-  }
-  const rules = describe(acted.length);
-  if (alert.findings.some((f) => f.action === 'failed'))
-    return `⚠️ Could not remove ${rules} on ${alert.nsgName}`;
-  if (alert.mode === 'report') return `JIT guardrail (report mode) found ${rules} on ${alert.nsgName}`;
-  return `JIT guardrail removed ${rules} on ${alert.nsgName}`;
+export const JIT_PORTAL_PATH = '/#view/Microsoft_Azure_Security/JitVmsBlade';
+
+type Outcome = 'failed' | 'still-open' | 'exempt' | 'closed';
+
+function outcomeOf(alert: GuardAlert): Outcome {
+  if (alert.findings.some((f) => f.action === 'failed')) return 'failed';
+  if (alert.findings.some((f) => f.action === 'would-remove')) return 'still-open';
+  if (alert.findings.every((f) => f.action === 'kept-exempt')) return 'exempt';
+  return 'closed';
 }
 
-function headlineColor(alert: GuardAlert): 'Attention' | 'Warning' | 'Good' | 'Accent' {
-  if (alert.findings.some((f) => f.action === 'failed')) return 'Attention';
-  if (alert.findings.every((f) => f.action === 'kept-exempt')) return 'Accent';
-  return alert.mode === 'report' ? 'Warning' : 'Good';
-}
+const COLOR: Record<Outcome, TextColor> = {
+  failed: 'Attention',
+  'still-open': 'Attention',
+  exempt: 'Accent',
+  closed: 'Default',
+};
 
-function ruleFacts(finding: RuleFinding, alert: GuardAlert): [string, string][] {
-  const requester =
-    finding.request?.requestor ??
-    (alert.requesterLookupProblem !== undefined
-      ? `unknown (${alert.requesterLookupProblem})`
-      : finding.request !== undefined
-        ? 'unknown (the JIT request names no requester)'
-        : 'unknown (no matching JIT request)');
-  const action =
-    finding.action === 'kept-exempt'
-      ? `${ACTION_LABEL[finding.action]} until ${finding.exemptUntil ?? '?'} (tag jit-guardrail-exempt-until)`
-      : finding.failure === undefined
-        ? ACTION_LABEL[finding.action]
-        : `${ACTION_LABEL[finding.action]}: ${finding.failure}`;
-  return [
-    ['Rule', finding.ruleName],
-    ['VM', finding.vmName ?? 'unknown'],
-    ['Ports', finding.ports.join(', ') || 'n/a'],
-    ['Source', finding.sources.join(', ') || 'n/a'],
-    ['Requested by', requester],
-    ['Justification', finding.request?.justification ?? 'n/a'],
-    ['Access ends (UTC)', finding.request?.endTimeUtc ?? 'n/a'],
-    ['Action taken', action],
+/** Level 0 says everything; 1 shortens what people wrote; 2 keeps the story and drops the details. */
+function buildAtLevel(alert: GuardAlert, portalUrl: string, level: number): AdaptiveCard {
+  const outcome = outcomeOf(alert);
+  const findings = alert.findings;
+  const vms = distinct(findings.map((f) => f.vmName ?? 'an unknown VM'));
+  const requesters = distinct(findings.map((f) => requesterOf(f, alert)));
+  const justifications = distinct(
+    findings.flatMap((f) => (f.request?.justification ? [f.request.justification] : [])),
+  );
+  const headline = headlineOf(alert, outcome);
+  const body: CardElement[] = [
+    paragraph([run(headline, { weight: 'Bolder', size: 'Medium', color: COLOR[outcome] })]),
   ];
+  const story = storyOf(alert, outcome);
+  if (story !== undefined) body.push(paragraph([run(story)], { spacing: 'Small' }));
+  if (alert.permissionProblem !== undefined) {
+    body.push(
+      paragraph(
+        [
+          run(`The guardrail lacks permission: ${plain(alert.permissionProblem, 200)}`, {
+            weight: 'Bolder',
+            color: 'Attention',
+          }),
+        ],
+        { spacing: 'Small' },
+      ),
+    );
+  }
+  body.push(fact('Requested by', requesters.join(', '), level === 0 ? 300 : 120));
+  if (justifications.length > 0 && level < 2) {
+    body.push(fact('Justification', justifications.slice(0, 3).join(' | '), level === 0 ? 300 : 100));
+  }
+  body.push(fact('VM', `${vms.join(', ')} (resource group ${alert.resourceGroup})`, level === 0 ? 300 : 150));
+  body.push(
+    fact(findings.length === 1 && findings[0]!.ports.length === 1 ? 'Port' : 'Ports', portsText(findings)),
+  );
+  body.push(fact('Source', distinct(findings.flatMap((f) => f.sources.map(describeSource))).join(', ')));
+  const cause = rootCauseOf(findings, vms);
+  if (cause !== undefined) body.push(fact('Root cause', cause));
+  body.push(fact('Action', actionText(findings)));
+  body.push(fact('Next', nextStepOf(alert, outcome, vms)));
+  const reference: [string, string][] = [
+    ['NSG', alert.nsgName],
+    [findings.length === 1 ? 'Rule' : 'Rules', ruleNames(findings, level)],
+    ['Written by', alert.writer.display],
+    ['Subscription', alert.subscriptionId],
+    ['Time', readableTime(alert.occurredAt)],
+  ];
+  if (level < 2) {
+    reference.push(['Event', alert.eventId]);
+    if (alert.correlationId !== undefined) reference.push(['Correlation', alert.correlationId]);
+  }
+  body.push(footer(reference));
+  return adaptiveCard(`${headline}. ${story ?? ''}`, body, [
+    { title: 'Fix JIT policy', url: `${portalUrl}${JIT_PORTAL_PATH}` },
+    { title: 'Open NSG', url: nsgPortalUrl(portalUrl, alert.nsgId) },
+  ]);
+}
+
+function headlineOf(alert: GuardAlert, outcome: Outcome): string {
+  const what = whatWasOpen(alert);
+  switch (outcome) {
+    case 'failed':
+      return `NOT CLOSED: ${what} ${isAre(alert)} open to the internet`;
+    case 'still-open':
+      return `STILL OPEN: ${what} ${isAre(alert)} open to the internet (report mode)`;
+    case 'exempt':
+      return `Kept open (exempt until ${dateOf(alert.findings[0]?.exemptUntil)}): ${what} ${isAre(alert)} open to the internet`;
+    case 'closed':
+      return `Closed: ${what} ${alert.findings.length === 1 && portCount(alert.findings) === 1 ? 'was' : 'were'} open to the internet`;
+  }
+}
+
+/** "web-01 port 22 (SSH)", "web-01 ports 22 (SSH), 3389 (RDP)", "3 VMs behind nsg-web (8 ports)". */
+function whatWasOpen(alert: GuardAlert): string {
+  const vms = distinct(alert.findings.map((f) => f.vmName ?? 'a VM'));
+  const ports = distinct(alert.findings.flatMap((f) => f.ports));
+  if (vms.length === 1) {
+    const shown = ports.slice(0, 4).map(describePort).join(', ');
+    const more = ports.length > 4 ? ` and ${ports.length - 4} more` : '';
+    return `${plain(vms[0]!, 80)} ${ports.length === 1 ? 'port' : 'ports'} ${shown}${more}`;
+  }
+  return `${vms.length} VMs behind ${plain(alert.nsgName, 80)} (${ports.length} ${ports.length === 1 ? 'port' : 'ports'})`;
+}
+
+function isAre(alert: GuardAlert): string {
+  return alert.findings.length === 1 && portCount(alert.findings) === 1 ? 'is' : 'are';
+}
+
+function portCount(findings: readonly RuleFinding[]): number {
+  return distinct(findings.flatMap((f) => f.ports)).length;
+}
+
+/** How long it was open, or why it still is, in one sentence. */
+function storyOf(alert: GuardAlert, outcome: Outcome): string | undefined {
+  const first = alert.findings[0];
+  const written = first?.writtenAt;
+  switch (outcome) {
+    case 'closed': {
+      const removed = latest(alert.findings.map((f) => f.removedAt)) ?? alert.occurredAt;
+      if (written === undefined) return `Removed at ${readableTime(removed)}.`;
+      const open = readableDuration(Date.parse(removed) - Date.parse(written));
+      return `Open for ${open}: written at ${readableTime(written)}, removed at ${readableTime(removed)}.`;
+    }
+    case 'still-open':
+      return `Open since ${written ? readableTime(written) : 'its JIT request'}; the guardrail is in report mode and removed nothing.`;
+    case 'failed':
+      return `Open since ${written ? readableTime(written) : 'its JIT request'}; removing it failed (${plain(
+        alert.findings.find((f) => f.action === 'failed')?.failure ?? 'unknown error',
+        120,
+      )}).`;
+    case 'exempt':
+      return `The NSG is tagged jit-guardrail-exempt-until ${dateOf(first?.exemptUntil)}, so the rule stays until then.`;
+  }
+}
+
+function requesterOf(finding: RuleFinding, alert: GuardAlert): string {
+  if (finding.request?.requestor !== undefined) return `${finding.request.requestor} (through JIT)`;
+  if (alert.requesterLookupProblem !== undefined) return `unknown (${alert.requesterLookupProblem})`;
+  if (finding.request !== undefined) return 'unknown (the JIT request names no requester)';
+  return 'unknown (no matching JIT request)';
+}
+
+function portsText(findings: readonly RuleFinding[]): string {
+  const byVm = new Map<string, string[]>();
+  for (const f of findings) {
+    const vm = f.vmName ?? 'unknown VM';
+    byVm.set(vm, distinct([...(byVm.get(vm) ?? []), ...f.ports]));
+  }
+  const describe = (ports: string[]) => ports.map(describePort).join(', ') || 'n/a';
+  if (byVm.size === 1) return describe([...byVm.values()][0]!);
+  return [...byVm].map(([vm, ports]) => `${vm}: ${describe(ports)}`).join('; ');
+}
+
+function rootCauseOf(findings: readonly RuleFinding[], vms: readonly string[]): string | undefined {
+  if (findings.some((f) => f.policyAllowsAnySource === true))
+    return `the JIT policy of ${vms.join(', ')} allows requests from any source`;
+  if (findings.every((f) => f.policyAllowsAnySource === false))
+    return 'the JIT policy does not allow any source: the rule was written around it';
+  return undefined;
+}
+
+function actionText(findings: readonly RuleFinding[]): string {
+  const label = (f: RuleFinding) =>
+    f.action === 'kept-exempt'
+      ? `${ACTION_LABEL[f.action]} until ${f.exemptUntil ?? '?'} (tag jit-guardrail-exempt-until)`
+      : f.failure === undefined
+        ? ACTION_LABEL[f.action]
+        : `${ACTION_LABEL[f.action]}: ${f.failure}`;
+  const labels = findings.map(label);
+  if (distinct(labels).length === 1)
+    return findings.length === 1 ? labels[0]! : `${labels[0]!} (${findings.length} rules)`;
+  const counts = new Map<string, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return [...counts].map(([l, n]) => `${l} (${n})`).join('; ');
+}
+
+function nextStepOf(alert: GuardAlert, outcome: Outcome, vms: readonly string[]): string {
+  const policy = `the JIT policy of ${vms.join(', ')}`;
+  switch (outcome) {
+    case 'closed':
+      return `restrict the allowed source in ${policy} to known addresses (Fix JIT policy); the requester can ask again from their own IP.`;
+    case 'still-open':
+      return 'remove the rule now (Open NSG), then restrict the JIT policy; with GUARDRAIL_MODE=enforce the guardrail does this itself.';
+    case 'failed':
+      return alert.permissionProblem !== undefined
+        ? "grant the guardrail's identity Microsoft.Network/networkSecurityGroups/securityRules/delete, or remove the rule by hand (Open NSG)."
+        : 'the guardrail tries again with the event; if this card repeats, remove the rule by hand (Open NSG).';
+    case 'exempt':
+      return `nothing, unless the exemption is wrong: remove the NSG tag, or restrict ${policy}.`;
+  }
+}
+
+function ruleNames(findings: readonly RuleFinding[], level: number): string {
+  const shown = level === 0 ? 10 : 3;
+  const names = findings.slice(0, shown).map((f) => f.ruleName);
+  return `${names.join(', ')}${findings.length > shown ? ` and ${findings.length - shown} more` : ''}`;
+}
+
+function dateOf(iso: string | undefined): string {
+  return iso === undefined ? 'its tag ends' : readableTime(iso);
+}
+
+function latest(times: readonly (string | undefined)[]): string | undefined {
+  const known = times.filter((t): t is string => t !== undefined).sort();
+  return known.at(-1);
+}
+
+function distinct(values: readonly string[]): string[] {
+  return [...new Set(values)];
 }

@@ -1,4 +1,17 @@
-import { adaptiveCard, clip, facts, type AdaptiveCard, type CardElement } from './adaptiveCard.js';
+import {
+  adaptiveCard,
+  fact,
+  fitForTeams,
+  footer,
+  paragraph,
+  plain,
+  readableTime,
+  run,
+  type AdaptiveCard,
+  type CardElement,
+  type TextColor,
+} from './adaptiveCard.js';
+import { describeAction } from './wording.js';
 import type { Severity } from '../role/roleDiff.js';
 
 export type RoleStatus = 'in-sync' | 'created' | 'updated' | 'drift-reported' | 'ambiguous' | 'pending';
@@ -35,59 +48,119 @@ const DONE: Record<RoleStatus, string> = {
   pending: 'nothing: its own recent write is still propagating',
 };
 
-/** The Adaptive Card for a change found or made on the JIT requester role. */
+const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+const SEVERITY_LABEL: Record<Severity, string> = { critical: 'Critical', warning: 'Warning', info: 'Info' };
+
+/** The card for a change found or made on the JIT requester role: what it could do, in words. */
 export function buildRoleAlertCard(alert: RoleAlert, portalUrl: string): AdaptiveCard {
-  const title =
-    alert.status === 'ambiguous'
-      ? alert.duplicates.length > 1
-        ? `Role "${alert.roleName}" is ambiguous: ${alert.duplicates.length} roles share the name`
-        : `Role "${alert.roleName}" cannot be kept here: another role in the tenant has this name`
-      : alert.status === 'created'
-        ? `Role "${alert.roleName}" was missing and has been created`
-        : `Role "${alert.roleName}" drifted from least privilege (${alert.severity})`;
-  const body: CardElement[] = [
-    {
-      type: 'TextBlock',
-      text: title,
-      wrap: true,
-      weight: 'Bolder',
-      size: 'Medium',
-      color: alert.severity === 'critical' || alert.status === 'ambiguous' ? 'Attention' : 'Warning',
-    },
-    {
-      type: 'FactSet',
-      facts: facts([
-        ['Role', alert.roleName],
-        ['Role id', alert.roleId ?? 'n/a'],
-        ['Scope', alert.scope],
-        ['Severity', alert.severity],
-        ['Changed by', alert.changedBy ?? 'unknown'],
-        [
-          'Found by',
-          alert.trigger === 'event'
-            ? 'role definition write event'
-            : alert.trigger === 'http'
-              ? 'reconcile request'
-              : 'scheduled reconcile',
-        ],
-        ['Action taken', DONE[alert.status]],
-        ['Time (UTC)', alert.occurredAt],
-      ]),
-    },
-  ];
-  for (const change of alert.changes) {
-    const lines: [string, string][] = [['Field', `${change.field} (${change.severity})`]];
-    if (change.extra.length > 0) lines.push(['Extra', change.extra.join(', ')]);
-    if (change.missing.length > 0) lines.push(['Missing', change.missing.join(', ')]);
-    body.push({ type: 'FactSet', separator: true, facts: facts(lines) });
+  return fitForTeams((level) => buildAtLevel(alert, portalUrl, level), 2);
+}
+
+function buildAtLevel(alert: RoleAlert, portalUrl: string, level: number): AdaptiveCard {
+  const role = `"${plain(alert.roleName, 120)}"`;
+  const changes = [...alert.changes].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  const gained = changes.flatMap((c) => (c.field === 'actions' || c.field === 'dataActions' ? c.extra : []));
+  const headline = headlineOf(alert, role, gained);
+  const color: TextColor =
+    alert.status === 'ambiguous' || (alert.severity === 'critical' && alert.status !== 'updated')
+      ? 'Attention'
+      : 'Default';
+  const body: CardElement[] = [paragraph([run(headline, { weight: 'Bolder', size: 'Medium', color })])];
+  const limit = level === 0 ? 10 : 3;
+  for (const change of changes) {
+    for (const sentence of sentencesOf(change).slice(0, limit)) {
+      body.push(fact(SEVERITY_LABEL[change.severity], sentence));
+    }
   }
-  for (const id of alert.duplicates.slice(0, 10)) {
-    body.push({ type: 'TextBlock', text: clip(id), wrap: true });
-  }
-  return adaptiveCard(body, [
-    {
-      title: 'Open access control (IAM) in the Azure portal',
-      url: `${portalUrl}/#resource${alert.scope}/users`,
-    },
+  for (const id of alert.duplicates.slice(0, limit)) body.push(fact('Role with this name', id));
+  body.push(fact('Changed by', alert.changedBy ?? 'unknown (not in the event, and ARM does not say)'));
+  body.push(
+    fact(
+      'Found by',
+      alert.trigger === 'event'
+        ? 'a role definition write event'
+        : alert.trigger === 'http'
+          ? 'a reconcile request'
+          : 'the scheduled reconcile',
+    ),
+  );
+  body.push(fact('Action', DONE[alert.status]));
+  body.push(fact('Next', nextStepOf(alert)));
+  body.push(
+    footer([
+      ['Role id', alert.roleId ?? 'n/a'],
+      ['Scope', alert.scope],
+      ['Time', readableTime(alert.occurredAt)],
+    ]),
+  );
+  return adaptiveCard(headline, body, [
+    { title: 'Open Activity log', url: `${portalUrl}/#view/Microsoft_Azure_ActivityLog/ActivityLogBlade` },
+    { title: 'Open IAM', url: `${portalUrl}/#resource${alert.scope}/users` },
   ]);
+}
+
+function headlineOf(alert: RoleAlert, role: string, gained: readonly string[]): string {
+  const could =
+    gained.length > 0
+      ? `: it could ${describeAction(gained[0]!)}${gained.length > 1 ? ` and ${gained.length - 1} more` : ''}`
+      : '';
+  switch (alert.status) {
+    case 'ambiguous':
+      return alert.duplicates.length > 1
+        ? `AMBIGUOUS: ${alert.duplicates.length} roles are named ${role}; nothing changed`
+        : `BLOCKED: another role in the tenant is named ${role}; it cannot be kept here`;
+    case 'created':
+      return `Created: the JIT requester role ${role} was missing`;
+    case 'updated':
+      return `Restored: role ${role} had drifted (${alert.severity})${could}`;
+    case 'drift-reported':
+      return `STILL DRIFTED: role ${role} differs from least privilege (${alert.severity})${could}`;
+    default:
+      return `Role ${role}: ${DONE[alert.status]}`;
+  }
+}
+
+/** One change in words: what the role could do that it should not, or can no longer do. */
+function sentencesOf(change: RoleChangeLine): string[] {
+  switch (change.field) {
+    case 'actions':
+    case 'dataActions':
+      return [
+        ...change.extra.map((a) => `could ${describeAction(a)}`),
+        ...change.missing.map((a) => `could no longer ${describeAction(a)}`),
+      ];
+    case 'notActions':
+    case 'notDataActions':
+      return [
+        ...change.extra.map((a) => `excludes ${plain(a, 200)}`),
+        ...change.missing.map((a) => `no longer excludes ${plain(a, 200)}`),
+      ];
+    case 'assignableScopes':
+      return [
+        ...change.extra.map((s) => `can be assigned at ${plain(s, 200)}`),
+        ...change.missing.map((s) => `can no longer be assigned at ${plain(s, 200)}`),
+      ];
+    case 'roleName':
+      return [
+        `renamed to "${plain(change.extra[0] ?? '', 120)}": requesters and the guardrail look for it by name`,
+      ];
+    case 'description':
+      return ['its description was changed'];
+    default:
+      return [`${change.field} differs`];
+  }
+}
+
+function nextStepOf(alert: RoleAlert): string {
+  switch (alert.status) {
+    case 'updated':
+    case 'created':
+      return 'check in the Activity log who changed it and why; the guardrail keeps it at least privilege.';
+    case 'drift-reported':
+      return 'run the reconcile with {"dryRun": false}, or set GUARDRAIL_MODE=enforce, to restore it.';
+    case 'ambiguous':
+      return 'rename or delete the roles that are not the JIT requester role (Open IAM).';
+    default:
+      return 'nothing to do.';
+  }
 }

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { TEAMS_MAX_BODY_BYTES, toTeamsMessage } from '../../../src/lib/alerts/adaptiveCard.js';
+import {
+  TEAMS_MAX_BODY_BYTES,
+  teamsBodyBytes,
+  toTeamsMessage,
+  type AdaptiveCard,
+} from '../../../src/lib/alerts/adaptiveCard.js';
 import { buildNsgAlertCard } from '../../../src/lib/alerts/nsgAlertCard.js';
 import type { GuardAlert, RuleFinding } from '../../../src/lib/alerts/guardAlert.js';
 import { adaptiveCardValidator } from '../../support/adaptiveCardSchema.js';
+import { cardFacts, cardHeadline, cardText } from '../../support/cardText.js';
 import { fixture } from '../../support/fixtures.js';
 
 const finding = (overrides: Partial<RuleFinding> = {}): RuleFinding => ({
@@ -44,10 +50,13 @@ const alert = (overrides: Partial<GuardAlert> = {}): GuardAlert => ({
 });
 
 const validate = adaptiveCardValidator();
-const factsOf = (card: ReturnType<typeof buildNsgAlertCard>) =>
-  Object.fromEntries(
-    card.body.flatMap((e) => (e.type === 'FactSet' ? e.facts.map((f) => [f.title, f.value]) : [])),
-  );
+/** The 1.5 schema does not know Teams' `msteams` extension: it is checked apart. */
+const schemaValid = (card: AdaptiveCard) => {
+  const { msteams, ...standard } = card;
+  expect(msteams).toEqual({ width: 'Full' });
+  return validate(standard) ? true : JSON.stringify(validate.errors);
+};
+const PORTAL = 'https://portal.azure.com';
 
 describe('buildNsgAlertCard', () => {
   it.each([
@@ -68,87 +77,171 @@ describe('buildNsgAlertCard', () => {
         requesterLookupProblem: 'JIT policy could not be read',
       }),
     ],
-  ])('%s: valid Adaptive Card 1.5 in the Teams envelope', (_label, input) => {
-    const card = buildNsgAlertCard(input, 'https://portal.azure.com');
-    expect(validate(card), JSON.stringify(validate.errors)).toBe(true);
+    [
+      'exempt',
+      alert({ findings: [finding({ action: 'kept-exempt', exemptUntil: '2026-12-10T00:00:00.000Z' })] }),
+    ],
+  ])('%s: valid Adaptive Card 1.5 in the Teams envelope, with fallback text, full width', (_label, input) => {
+    const card = buildNsgAlertCard(input, PORTAL);
+    expect(schemaValid(card)).toBe(true);
+    expect(card.fallbackText).toBe(
+      `${cardHeadline(card)}. ${card.body[1]!.inlines.map((r) => r.text).join('')}`,
+    );
     const message = toTeamsMessage(card);
     const envelope = fixture<{ type: string; attachments: { contentType: string }[] }>(
       'azure/teams-webhook-adaptive-card-envelope.example.json',
     );
     expect(message.type).toBe(envelope.type);
     expect(message.attachments[0]!.contentType).toBe(envelope.attachments[0]!.contentType);
+    // No text in markdown-rendering elements: every element is a RichTextBlock of TextRuns.
+    expect(new Set(card.body.map((e) => e.type))).toEqual(new Set(['RichTextBlock']));
   });
 
   it('the schema check has teeth: msteams, a numeric version or Action.Submit are rejected', () => {
-    const card = buildNsgAlertCard(alert(), 'https://portal.azure.com');
+    const { msteams, ...card } = buildNsgAlertCard(alert(), PORTAL);
+    expect(validate({ ...card })).toBe(true);
+    expect(validate({ ...card, msteams })).toBe(false);
     expect(validate({ ...card, msteams: { width: 'Full' } })).toBe(false);
     expect(validate({ ...card, version: 1.5 })).toBe(false);
     expect(validate({ ...card, body: [{ type: 'FactSet', facts: [{ title: 'n', value: 5 }] }] })).toBe(false);
   });
 
-  it('says who, which VM, port and source, what was done, and links the NSG', () => {
-    const card = buildNsgAlertCard(alert(), 'https://portal.azure.com');
-    expect(factsOf(card)).toMatchObject({
-      Subscription: '20ff7fc3-e762-44dd-bd96-b71116dcdc23',
-      'Resource group': 'myRg1',
-      NSG: 'vm1-nsg',
-      VM: 'vm1',
-      Ports: '22',
-      Source: '*',
-      'Requested by': 'barbara@contoso.com',
+  it('leads with what happened to which VM and port, then how long it was open, who asked, why, the cause and the next step', () => {
+    const card = buildNsgAlertCard(
+      alert({
+        findings: [
+          finding({
+            writtenAt: '2026-11-25T10:00:01.000Z',
+            removedAt: '2026-11-25T10:00:05.000Z',
+            policyAllowsAnySource: true,
+          }),
+        ],
+      }),
+      PORTAL,
+    );
+    expect(cardHeadline(card)).toBe('Closed: vm1 port 22 (SSH) was open to the internet');
+    expect(card.body[0]!.inlines[0]).toMatchObject({ weight: 'Bolder', color: 'Default' });
+    expect(cardText(card).split('\n')[1]).toBe(
+      'Open for 4 s: written at 10:00:01 UTC, 25 Nov 2026, removed at 10:00:05 UTC, 25 Nov 2026.',
+    );
+    expect(cardFacts(card)).toMatchObject({
+      'Requested by': 'barbara@contoso.com (through JIT)',
       Justification: 'debugging',
+      VM: 'vm1 (resource group myRg1)',
+      Port: '22 (SSH)',
+      Source: 'any address (*)',
+      'Root cause': 'the JIT policy of vm1 allows requests from any source',
+      Action: 'removed',
+      Next: expect.stringMatching(/^restrict the allowed source in the JIT policy of vm1/),
+      NSG: 'vm1-nsg',
+      Rule: 'MicrosoftDefenderForCloud-JITRule-1170687618-8C18BF8921F041989344B4F1E3A0C370',
       'Written by': 'Defender for Cloud JIT (Security RP)',
-      'Action taken': 'removed',
-      'Time (UTC)': '2026-11-25T10:00:05.000Z',
-      'Correlation id': 'corr-1',
+      Subscription: '20ff7fc3-e762-44dd-bd96-b71116dcdc23',
+      Time: '10:00:05 UTC, 25 Nov 2026',
+      Event: 'event-1',
+      Correlation: 'corr-1',
     });
+    // The ids come last, small and subtle.
+    const last = card.body.at(-1)!;
+    expect(last.separator).toBe(true);
+    expect(last.inlines.every((r) => r.size === 'Small' && r.isSubtle === true)).toBe(true);
     expect(card.actions).toEqual([
       {
         type: 'Action.OpenUrl',
-        title: 'Open the NSG in the Azure portal',
-        url: `https://portal.azure.com/#resource${alert().nsgId}/overview`,
+        title: 'Fix JIT policy',
+        url: `${PORTAL}/#view/Microsoft_Azure_Security/JitVmsBlade`,
       },
+      { type: 'Action.OpenUrl', title: 'Open NSG', url: `${PORTAL}/#resource${alert().nsgId}/overview` },
     ]);
-    expect(card.actions.length).toBeLessThanOrEqual(6);
   });
 
-  it('stays under 28 KB with many rules and long justifications', () => {
+  it.each([
+    [
+      'report mode',
+      { mode: 'report' as const, findings: [finding({ action: 'would-remove' })] },
+      /^STILL OPEN: vm1 port 22 \(SSH\) is open to the internet \(report mode\)$/,
+      'Attention',
+    ],
+    [
+      'a failed removal',
+      { findings: [finding({ action: 'failed', failure: 'conflict (HTTP 409)' })] },
+      /^NOT CLOSED: vm1 port 22 \(SSH\) is open/,
+      'Attention',
+    ],
+    [
+      'an exemption',
+      { findings: [finding({ action: 'kept-exempt', exemptUntil: '2026-12-10T00:00:00.000Z' })] },
+      /^Kept open \(exempt until 00:00:00 UTC, 10 Dec 2026\): vm1 port 22/,
+      'Accent',
+    ],
+  ])('%s says so in the headline, in the colour that fits', (_what, overrides, headline, color) => {
+    const card = buildNsgAlertCard(alert(overrides), PORTAL);
+    expect(cardHeadline(card)).toMatch(headline);
+    expect(card.body[0]!.inlines[0]!.color).toBe(color);
+  });
+
+  it('many rules collapse into one block with every port', () => {
+    const ports = ['22', '3389', '5985', '80', '443', '8080', '8443', '1433', '3306', '5432', '9000', '9001'];
+    const many = ports.map((port, i) =>
+      finding({
+        ruleName: `MicrosoftDefenderForCloud-JITRule-${i}-8C18BF8921F041989344B4F1E3A0C370`,
+        ports: [port],
+      }),
+    );
+    const card = buildNsgAlertCard(alert({ findings: many }), PORTAL);
+    expect(cardHeadline(card)).toBe(
+      'Closed: vm1 ports 22 (SSH), 3389 (RDP), 5985 (WinRM), 80 (HTTP) and 8 more were open to the internet',
+    );
+    expect(cardFacts(card).Ports).toBe(
+      '22 (SSH), 3389 (RDP), 5985 (WinRM), 80 (HTTP), 443 (HTTPS), 8080, 8443, 1433 (SQL Server), 3306 (MySQL), 5432 (PostgreSQL), 9000, 9001',
+    );
+    expect(cardFacts(card).Action).toBe('removed (12 rules)');
+    expect(card.body.length).toBeLessThan(14);
+  });
+
+  it('stays under 28 KB in the worst case: many rules, long justifications full of control characters', () => {
     const many = Array.from({ length: 60 }, (_, i) =>
       finding({
         ruleName: `MicrosoftDefenderForCloud-JITRule-${i}-8C18BF8921F041989344B4F1E3A0C370`,
+        vmName: `vm-${i}-${'x'.repeat(70)}`,
+        ports: [String(1000 + i)],
         request: {
-          requestor: 'x@contoso.com',
-          justification: 'j'.repeat(5000),
+          requestor: `${'r'.repeat(200)}${i}@contoso.com`,
+          justification: `${i}\u0007\u0000${'j\n- '.repeat(1500)}`,
           startTimeUtc: undefined,
           endTimeUtc: undefined,
         },
       }),
     );
-    const card = buildNsgAlertCard(alert({ findings: many }), 'https://portal.azure.com');
-    expect(Buffer.byteLength(JSON.stringify(toTeamsMessage(card)))).toBeLessThan(TEAMS_MAX_BODY_BYTES);
-    expect(JSON.stringify(card)).toContain('50 more rule(s)');
-    expect(validate(card)).toBe(true);
+    const card = buildNsgAlertCard(alert({ findings: many }), PORTAL);
+    expect(teamsBodyBytes(card)).toBeLessThanOrEqual(TEAMS_MAX_BODY_BYTES);
+    expect(cardHeadline(card)).toMatch(
+      /^Closed: 60 VMs behind vm1-nsg \(60 ports\) were open to the internet$/,
+    );
+    expect(schemaValid(card)).toBe(true);
   });
 
-  it('a justification cannot smuggle a link into the card', () => {
+  it('what people wrote is inert: no markdown, no extra lines, no smuggled link', () => {
     const card = buildNsgAlertCard(
       alert({
         findings: [
           finding({
             request: {
               requestor: 'm@contoso.com',
-              justification: 'see [the runbook](https://evil.example/login) <https://evil.example>',
+              justification:
+                'see [the runbook](https://evil.example/login)\n\n* **URGENT** approve\r\n1. now',
               startTimeUtc: undefined,
               endTimeUtc: undefined,
             },
           }),
         ],
       }),
-      'https://portal.azure.com',
+      PORTAL,
     );
-    const text = JSON.stringify(card.body);
-    expect(text).not.toContain('](https://evil');
-    expect(text).not.toContain('<https://evil');
-    expect(text).toContain('the runbook');
+    // In a TextRun markdown is not applied: the text is shown as written, on one line.
+    expect(cardFacts(card).Justification).toBe(
+      'see [the runbook](https://evil.example/login) * **URGENT** approve 1. now',
+    );
+    expect(JSON.stringify(card.body)).not.toMatch(/\\n|\\r/);
   });
 });
