@@ -15,7 +15,8 @@ export function renderCard(message: unknown): string {
     const e = element as { type: string; text?: string; inlines?: Inline[]; separator?: boolean };
     if (e.separator) lines.push('  ────────');
     if (e.type === 'TextBlock' && e.text) lines.push(`  ${e.text}`);
-    if (e.type === 'RichTextBlock') lines.push(`  ${(e.inlines ?? []).map((i) => i.text ?? '').join('')}`);
+    if (e.type === 'RichTextBlock')
+      lines.push(`  ${(e.inlines ?? []).map((i) => (i.text ?? '').replaceAll('\u200b', '')).join('')}`);
   }
   for (const action of content.actions ?? []) lines.push(`  [${action.title}] ${action.url}`);
   return lines.join('\n');

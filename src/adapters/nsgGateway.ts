@@ -24,8 +24,9 @@ export interface NsgGateway {
   /**
    * Deletes one security rule and waits for the long-running operation to finish. With `etag`, the
    * DELETE carries `If-Match`, so ARM refuses it (412: `changed`) if the rule changed since it was read.
+   * `onAccepted` is called when ARM first accepts the DELETE (202, 200 or 204), before the wait.
    */
-  deleteRule(ref: NsgRef, ruleName: string, etag?: string): Promise<RuleDeletion>;
+  deleteRule(ref: NsgRef, ruleName: string, etag?: string, onAccepted?: () => void): Promise<RuleDeletion>;
   /** Every NSG of a subscription, a page (one ARM read) at a time. */
   listNsgPages(subscriptionId: string): AsyncIterable<NsgDocument[]>;
 }
@@ -73,7 +74,7 @@ export function createNsgGateway(config: GuardrailConfig, credential: TokenCrede
       return parseSecurityRuleDocument(JSON.parse(raw ?? 'null'));
     },
 
-    async deleteRule(ref, ruleName, etag) {
+    async deleteRule(ref, ruleName, etag, onAccepted) {
       const target = `${nsgResourceId(ref)}/securityRules/${ruleName}`;
       let status: number | undefined;
       try {
@@ -88,6 +89,7 @@ export function createNsgGateway(config: GuardrailConfig, credential: TokenCrede
             // The SDK has no option for it; ARM's documented concurrency header, sent as such.
             ...(etag !== undefined ? { requestOptions: { customHeaders: { 'If-Match': etag } } } : {}),
             onResponse: (response: FullOperationResponse) => {
+              if (status === undefined && response.status >= 200 && response.status < 300) onAccepted?.();
               status ??= response.status;
             },
           },

@@ -94,5 +94,8 @@ function unflatten(row: Record<string, unknown>): AuditRecord {
     detail: text('detail'),
     who: text('who'),
     requester: text('requester'),
+    ...(text('writtenAt') === undefined ? {} : { writtenAt: text('writtenAt') }),
+    ...(text('deleteAcceptedAt') === undefined ? {} : { deleteAcceptedAt: text('deleteAcceptedAt') }),
+    ...(text('removedAt') === undefined ? {} : { removedAt: text('removedAt') }),
   };
 }

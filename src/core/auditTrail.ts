@@ -18,6 +18,10 @@ export interface AuditRecord {
   readonly who: string | undefined;
   /** Who asked for the JIT access, when known. */
   readonly requester: string | undefined;
+  /** For a removal, its exposure window: when the rule was written, its DELETE accepted, and gone. */
+  readonly writtenAt?: string | undefined;
+  readonly deleteAcceptedAt?: string | undefined;
+  readonly removedAt?: string | undefined;
 }
 
 /** Durable record of decisions; writes never throw (a failed write is kept and retried). */

@@ -190,6 +190,9 @@ export async function remediateNsg(
               ? 'removed by an earlier attempt that did not finish; confirmed gone'
               : f.failure,
             requester: f.request?.requestor,
+            writtenAt: f.writtenAt,
+            deleteAcceptedAt: f.deleteAcceptedAt,
+            removedAt: f.removedAt,
           }),
     ),
   );
@@ -269,7 +272,8 @@ interface Removal {
   readonly carriedOver?: boolean;
   /** For `kept-exempt`: when the exemption ends. */
   readonly exemptUntil?: string | undefined;
-  /** When the DELETE finished. */
+  /** When ARM accepted the DELETE, and when it finished. */
+  readonly acceptedAt?: string;
   readonly removedAt?: string;
 }
 
@@ -325,13 +329,17 @@ async function removeAsJudged(
       return { rule: judged, action: 'kept', failure: undefined, keptBecause: verdict.reason };
     }
     const etag = typeof current.etag === 'string' ? current.etag : undefined;
-    const result = await deps.nsgs.deleteRule(ref, judged.name, etag);
+    let acceptedAt: string | undefined;
+    const result = await deps.nsgs.deleteRule(ref, judged.name, etag, () => {
+      acceptedAt = deps.now().toISOString();
+    });
     if (result === 'deleted' || result === 'already-gone') {
       deps.log.info(`${result === 'deleted' ? 'removed' : 'already removed'}: ${where}`);
       return {
         rule: judged,
         action: result === 'deleted' ? 'removed' : 'already-removed',
         failure: undefined,
+        ...(acceptedAt === undefined ? {} : { acceptedAt }),
         removedAt: deps.now().toISOString(),
       };
     }
@@ -386,6 +394,7 @@ function explain(
     policiesRead && vmName !== undefined ? policyAllowsAnySource(policies, vmName, ports) : undefined;
   return {
     ...(writtenAt === undefined ? {} : { writtenAt }),
+    ...(removal.acceptedAt === undefined ? {} : { deleteAcceptedAt: removal.acceptedAt }),
     ...(removal.removedAt === undefined ? {} : { removedAt: removal.removedAt }),
     ...(allowsAny === undefined ? {} : { policyAllowsAnySource: allowsAny }),
     ruleName: rule.name,
@@ -426,7 +435,10 @@ function auditRecord(
   ref: NsgRef,
   trigger: RemediationTrigger,
   deps: RemediationDeps,
-  decision: Pick<AuditRecord, 'verdict' | 'action' | 'outcome'> & {
+  decision: Pick<
+    AuditRecord,
+    'verdict' | 'action' | 'outcome' | 'writtenAt' | 'deleteAcceptedAt' | 'removedAt'
+  > & {
     rule: string;
     detail?: string | undefined;
     requester?: string | undefined;
@@ -445,5 +457,8 @@ function auditRecord(
     detail: decision.detail,
     who: trigger.writer.display,
     requester: decision.requester,
+    ...(decision.writtenAt === undefined ? {} : { writtenAt: decision.writtenAt }),
+    ...(decision.deleteAcceptedAt === undefined ? {} : { deleteAcceptedAt: decision.deleteAcceptedAt }),
+    ...(decision.removedAt === undefined ? {} : { removedAt: decision.removedAt }),
   };
 }

@@ -38,7 +38,14 @@ export interface SubscriptionSweep {
   readonly removed: number;
   readonly alreadyRemoved: number;
   readonly wouldRemove: number;
+  /** Wildcard JIT rules an exemption tag keeps (alerted, not removed). */
+  readonly exempt: number;
   readonly failed: number;
+  /**
+   * The longest exposure among the rules this run removed: from the rule's JIT request to ARM
+   * accepting its DELETE, and to the rule being gone (ms); undefined when it removed none.
+   */
+  readonly longestExposure: { readonly toDeleteAcceptedMs: number; readonly toRemovedMs: number } | undefined;
   readonly errors: readonly string[];
   readonly policyFindings: readonly PolicyFinding[];
 }
@@ -102,7 +109,9 @@ async function sweepSubscription(
     removed: 0,
     alreadyRemoved: 0,
     wouldRemove: 0,
+    exempt: 0,
     failed: 0,
+    longestExposure: undefined as SubscriptionSweep['longestExposure'],
   };
   const errors: string[] = [];
   const seen = new Set<string>();
@@ -126,7 +135,18 @@ async function sweepSubscription(
         if (finding.action === 'removed') tally.removed += 1;
         else if (finding.action === 'already-removed') tally.alreadyRemoved += 1;
         else if (finding.action === 'would-remove') tally.wouldRemove += 1;
+        else if (finding.action === 'kept-exempt') tally.exempt += 1;
         else tally.failed += 1;
+        const written = finding.writtenAt === undefined ? NaN : Date.parse(finding.writtenAt);
+        const accepted = Date.parse(finding.deleteAcceptedAt ?? '') - written;
+        const removed = Date.parse(finding.removedAt ?? '') - written;
+        if (Number.isFinite(accepted) && Number.isFinite(removed)) {
+          const longest = tally.longestExposure;
+          tally.longestExposure = {
+            toDeleteAcceptedMs: Math.max(longest?.toDeleteAcceptedMs ?? 0, accepted),
+            toRemovedMs: Math.max(longest?.toRemovedMs ?? 0, removed),
+          };
+        }
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

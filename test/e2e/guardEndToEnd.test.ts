@@ -86,6 +86,11 @@ describe('guard end to end', () => {
       who: 'Defender for Cloud JIT (Security RP)',
     });
     expect(removal!.rule).toMatch(/^MicrosoftDefenderForCloud-JITRule-/);
+    // The exposure window: written (the event's time) ≤ DELETE accepted ≤ gone.
+    const [written, accepted, gone] = [removal!.writtenAt, removal!.deleteAcceptedAt, removal!.removedAt].map(
+      (t) => Date.parse(t ?? ''),
+    );
+    expect(written! <= accepted! && accepted! <= gone!, JSON.stringify(removal)).toBe(true);
   });
 
   it('counts ARM calls: remediation = 1 NSG read + 1 rule re-read + 1 delete + LRO polls + 1 JIT policy read', async () => {

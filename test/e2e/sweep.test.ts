@@ -17,6 +17,8 @@ interface Summary {
     removed: number;
     wouldRemove: number;
     failed: number;
+    exempt: number;
+    longestExposure?: { toDeleteAcceptedMs: number; toRemovedMs: number };
     errors: string[];
     policyFindings: { vmName: string; port: number }[];
   }[];
@@ -184,6 +186,24 @@ describe('the sweep catches what events missed', () => {
       JSON.stringify(c.body).includes('Root cause: JIT policies let anyone open'),
     );
     expect(digests).toHaveLength(1);
+  });
+
+  it('a missed request: its exposure window is in the summary; an exempt wildcard rule is counted as exempt, not failed', async () => {
+    const barbara = world.actor('barbara@contoso.com');
+    const open = world.seedVm('exposed-vm');
+    const until = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    const exempt = world.seedVm('exempt-vm', { tags: { 'jit-guardrail-exempt-until': until } });
+    for (const vm of [open, exempt]) await barbara.enable(vm.vmId, [22]);
+    world.arm.events.deliveryEnabled = false;
+    for (const vm of [open, exempt]) await barbara.request(vm.vmId, 22, '*', 'weekend fix');
+    const run = await sweepCli('--subscription', SUBSCRIPTION);
+    // 3, not 1: the JIT policies that allow any source are findings; the exempt rule is no failure.
+    expect(run.code).toBe(3);
+    const [summary] = (JSON.parse(run.stdout) as Summary).subscriptions;
+    expect(summary).toMatchObject({ removed: 1, exempt: 1, failed: 0, errors: [] });
+    const exposure = summary!.longestExposure!;
+    expect(exposure.toDeleteAcceptedMs).toBeGreaterThanOrEqual(0);
+    expect(exposure.toRemovedMs).toBeGreaterThanOrEqual(exposure.toDeleteAcceptedMs);
   });
 
   it('a missed JIT request is caught with its requester', async () => {

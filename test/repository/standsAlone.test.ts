@@ -103,6 +103,7 @@ describe('the repository stands alone: nothing it runs reads outside the clone',
       .filter((f) => f.endsWith('SOURCES.md'));
     expect(sources.sort()).toEqual([
       'test/fixtures/SOURCES.md',
+      'test/fixtures/adaptive-cards/SOURCES.md',
       'test/fixtures/arm/SOURCES.md',
       'test/fixtures/arm/recorded-nsgs/SOURCES.md',
       'test/fixtures/arm/recordings/SOURCES.md',

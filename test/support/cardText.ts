@@ -1,4 +1,5 @@
-/** Reads a card as ops read it: the headline, and label → value for every fact (footer included). */
+/** Reads a card as ops read it (zero-width break hints removed): the headline, and every fact. */
+const visible = (text: string | undefined) => (text ?? '').replaceAll('\u200b', '');
 interface Inline {
   readonly text?: string;
   readonly weight?: string;
@@ -16,7 +17,7 @@ function bodyOf(message: unknown): readonly Element[] {
 
 export function cardHeadline(message: unknown): string {
   const [first] = bodyOf(message);
-  return (first?.inlines ?? []).map((i) => i.text ?? '').join('');
+  return (first?.inlines ?? []).map((i) => visible(i.text)).join('');
 }
 
 export function cardFacts(message: unknown): Record<string, string> {
@@ -27,8 +28,8 @@ export function cardFacts(message: unknown): Record<string, string> {
       const label = inlines[i]!;
       const value = inlines[i + 1]!;
       if (label.weight !== 'Bolder' || value.weight === 'Bolder') continue;
-      const name = (label.text ?? '').replace(/^ · /, '').replace(/:$/, '').trim();
-      if (!(name in facts)) facts[name] = (value.text ?? '').trim();
+      const name = visible(label.text).replace(/^ · /, '').replace(/:$/, '').trim();
+      if (!(name in facts)) facts[name] = visible(value.text).trim();
     }
   }
   return facts;
@@ -37,6 +38,6 @@ export function cardFacts(message: unknown): Record<string, string> {
 /** Every text the card shows, in order. */
 export function cardText(message: unknown): string {
   return bodyOf(message)
-    .map((e) => (e.inlines ?? []).map((i) => i.text ?? '').join(''))
+    .map((e) => (e.inlines ?? []).map((i) => visible(i.text)).join(''))
     .join('\n');
 }

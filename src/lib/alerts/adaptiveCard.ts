@@ -1,4 +1,5 @@
 /** The Adaptive Card 1.5 subset the guardrail sends, and the Workflows webhook envelope. */
+import { redact } from '../text/redact.js';
 
 /** Workflows webhooks take at most about 28 KB; a larger body is dropped after a 202. */
 export const TEAMS_MAX_BODY_BYTES = 28 * 1024;
@@ -113,9 +114,36 @@ export function plain(text: string, max = MAX_TEXT): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/**
+ * Longer words than this get places to break, so one id cannot push a card wider than a phone. A
+ * GUID (36) stays whole: ops search and copy those.
+ */
+const LONGEST_WORD = 36;
+const BREAK_AFTER = /([/\\._@#:=,;)])/g;
+const ZERO_WIDTH_SPACE = '\u200b';
+
+/**
+ * Lets the renderer wrap long tokens (resource ids, permission strings, rule names): a zero-width
+ * space after each separator, and every 24 characters of a run without one. Secrets are redacted
+ * first, while they are still whole.
+ */
+export function breakable(text: string): string {
+  return redact(text)
+    .split(' ')
+    .map((word) => {
+      if (word.length <= LONGEST_WORD) return word;
+      return word
+        .replace(BREAK_AFTER, `$1${ZERO_WIDTH_SPACE}`)
+        .split(ZERO_WIDTH_SPACE)
+        .map((part) => part.replace(/(.{24})(?=.)/g, `$1${ZERO_WIDTH_SPACE}`))
+        .join(ZERO_WIDTH_SPACE);
+    })
+    .join(' ');
+}
+
 export const run = (text: string, style: Omit<TextRun, 'type' | 'text'> = {}): TextRun => ({
   type: 'TextRun',
-  text,
+  text: breakable(text),
   ...style,
 });
 

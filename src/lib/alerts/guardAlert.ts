@@ -17,7 +17,8 @@ export interface RuleFinding {
   readonly exemptUntil?: string;
   /** When the rule was written (its event's time, or the JIT request's start for the sweep). */
   readonly writtenAt?: string;
-  /** When its removal finished. */
+  /** When ARM accepted its DELETE, and when the removal finished. */
+  readonly deleteAcceptedAt?: string;
   readonly removedAt?: string;
   /** Whether the JIT policy for this VM and port allows any source: the root cause; unknown if unread. */
   readonly policyAllowsAnySource?: boolean;

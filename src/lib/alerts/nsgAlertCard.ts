@@ -148,7 +148,11 @@ function storyOf(alert: GuardAlert, outcome: Outcome): string | undefined {
       const removed = latest(alert.findings.map((f) => f.removedAt)) ?? alert.occurredAt;
       if (written === undefined) return `Removed at ${readableTime(removed)}.`;
       const open = readableDuration(Date.parse(removed) - Date.parse(written));
-      return `Open for ${open}: written at ${readableTime(written)}, removed at ${readableTime(removed)}.`;
+      const [writtenTime, writtenDay] = readableTime(written).split(', ');
+      const sameDay = readableTime(removed).endsWith(`, ${writtenDay}`);
+      return sameDay
+        ? `Open for ${open}: written at ${writtenTime?.replace(' UTC', '')}, removed at ${readableTime(removed)}.`
+        : `Open for ${open}: written at ${readableTime(written)}, removed at ${readableTime(removed)}.`;
     }
     case 'still-open':
       return `Open since ${written ? readableTime(written) : 'its JIT request'}; the guardrail is in report mode and removed nothing.`;
