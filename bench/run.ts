@@ -8,10 +8,13 @@ import { SecurityCenter } from '@azure/arm-security';
 import { LOCAL_EMULATOR_TOKEN } from '../src/adapters/armCredential.js';
 import { armClientOptions } from '../src/adapters/armClientOptions.js';
 import { createTeamsSender } from '../src/adapters/teamsWebhook.js';
-import { guardEvent } from '../src/core/guardEvent.js';
+import { guardEvent, type GuardOutcome } from '../src/core/guardEvent.js';
 import { mapWithConcurrency } from '../src/core/concurrency.js';
 import { sweep } from '../src/core/sweep.js';
 import { nsgId } from '../sandbox/emulator/index.js';
+import { JitActor } from '../sandbox/jitActor.js';
+import { displayOf, principalFromToken } from '../sandbox/emulator/principal.js';
+import { WATCHED_NSG_OPERATIONS } from '../src/lib/events/watchedOperations.js';
 import { benchWorld, jitRule, RG, seedWithEvent, SUB } from './benchWorld.js';
 import { ms, percentile, ratio, s } from './stats.js';
 
@@ -262,6 +265,122 @@ async function coldStart(runs = 9): Promise<string> {
   ].join('\n  ');
 }
 
+/**
+ * 7. The exposure window in the sandbox, end to end, as ops would measure it: a person's JIT request
+ * with `*` → the NSG write event delivered to the guard → ARM accepting the DELETE → the rule gone.
+ * The emulator answers as real ARM does (Retry-After 1 s, one InProgress poll, one operation per
+ * NSG, throttling); the SDK honours Retry-After (no poll interval forced). Goal: p99 from delivery
+ * to the DELETE accepted ≤ 2 s.
+ */
+async function exposureWindow(
+  requests: number,
+  arrival: { readonly perSecond: number } | { readonly concurrency: number },
+): Promise<string> {
+  const world = await benchWorld(
+    { latencyMs: 5, lroRetryAfterSeconds: 1, lroPollsUntilDone: 1 },
+    { GUARDRAIL_LRO_POLL_INTERVAL_MS: '' },
+  );
+  try {
+    // ARM throttles each principal's writes: two admins enable JIT, ten consultants request it.
+    const person = (upn: string) =>
+      new JitActor({
+        armUrl: world.arm.url,
+        ca: world.arm.ca,
+        subscriptionId: SUB,
+        resourceGroup: RG,
+        location: 'westeurope',
+        upn,
+      });
+    const admins = [person('admin1@contoso.com'), person('admin2@contoso.com')];
+    const consultants = Array.from({ length: 10 }, (_, i) => person(`consultant${i}@contoso.com`));
+    const vms = Array.from({ length: requests }, (_, i) => ({
+      name: `exp-${i}`,
+      ...world.arm.seedVm({
+        subscriptionId: SUB,
+        resourceGroup: RG,
+        name: `exp-${i}`,
+        location: 'westeurope',
+      }),
+    }));
+    for (const [i, vm] of vms.entries()) await admins[i % admins.length]!.enable(vm.vmId, [22]);
+    const requestedAt = new Map<string, number>();
+    const deliveredAt = new Map<string, number>();
+    const handling: Promise<GuardOutcome | undefined>[] = [];
+    let unhandled = 0;
+    let redelivered = 0;
+    // One event subscription filtered on NSG writes, one event per delivery; a failed invocation is
+    // redelivered, as Event Grid would.
+    world.arm.subscribe((event) => {
+      const data = (event as { data?: { operationName?: string; resourceUri?: string } }).data;
+      if (!WATCHED_NSG_OPERATIONS.includes(data?.operationName ?? '')) return;
+      const vm = /networkSecurityGroups\/([^/]+)-nsg/i.exec(data?.resourceUri ?? '')?.[1] ?? '';
+      if (!deliveredAt.has(vm)) deliveredAt.set(vm, performance.now());
+      handling.push(
+        (async () => {
+          // Event Grid's first redeliveries come after about 10 s and 30 s.
+          for (const wait of [0, 10_000, 30_000]) {
+            if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+            try {
+              return await guardEvent(event, world.deps);
+            } catch {
+              redelivered += 1;
+            }
+          }
+          unhandled += 1;
+          return undefined;
+        })(),
+      );
+    });
+    const t0 = Date.now() - performance.now();
+    const request = async (i: number, vm: (typeof vms)[number]) => {
+      requestedAt.set(vm.name, performance.now());
+      await consultants[i % consultants.length]!.request(vm.vmId, 22, '*', 'bench');
+    };
+    if ('concurrency' in arrival) {
+      await mapWithConcurrency([...vms.entries()], arrival.concurrency, ([i, vm]) => request(i, vm));
+    } else {
+      // People, not a script: requests arrive at a steady rate, each on its own.
+      const started: Promise<void>[] = [];
+      for (const [i, vm] of vms.entries()) {
+        started.push(request(i, vm));
+        await new Promise((r) => setTimeout(r, 1000 / arrival.perSecond));
+      }
+      await Promise.all(started);
+    }
+    await world.arm.events.idle();
+    const outcomes = await Promise.all(handling);
+    const toDelivered: number[] = [];
+    const toAccepted: number[] = [];
+    const toGone: number[] = [];
+    const exposure: number[] = [];
+    for (const outcome of outcomes) {
+      if (outcome === undefined || outcome.status !== 'acted') continue;
+      for (const finding of outcome.findings) {
+        const vm = finding.vmName ?? '';
+        const requested = requestedAt.get(vm);
+        const delivered = deliveredAt.get(vm);
+        if (requested === undefined || delivered === undefined || finding.removedAt === undefined) continue;
+        const accepted = Date.parse(finding.deleteAcceptedAt ?? '') - t0;
+        const gone = Date.parse(finding.removedAt) - t0;
+        toDelivered.push(delivered - requested);
+        toAccepted.push(accepted - delivered);
+        toGone.push(gone - accepted);
+        exposure.push(gone - requested);
+      }
+    }
+    const p = (xs: number[]) => `p50 ${ms(percentile(xs, 50))}, p99 ${ms(percentile(xs, 99))}`;
+    const guardrail = displayOf(principalFromToken(LOCAL_EMULATOR_TOKEN));
+    const ours = world.arm.requests.filter((r) => r.principal === guardrail);
+    const refused = (method: string) => ours.filter((r) => r.method === method && r.status === 429).length;
+    const calls = `${ours.length} guardrail ARM calls, 429 on ${refused('GET')} reads and ${refused('DELETE')} deletes, ${redelivered} redeliveries`;
+    const goal = percentile(toAccepted, 99) <= 2000 ? 'met' : 'MISSED';
+    const how = 'concurrency' in arrival ? `${arrival.concurrency} at once` : `${arrival.perSecond} a second`;
+    return `exposure window in the sandbox, ${requests} JIT requests with * (${how}), ${exposure.length} removed, ${unhandled} unhandled: request → event delivered ${p(toDelivered)}; delivered → DELETE accepted ${p(toAccepted)} (goal p99 ≤ 2 s: ${goal}); accepted → rule gone ${p(toGone)}; request → rule gone ${p(exposure)}; ${calls}`;
+  } finally {
+    await world.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const only = process.argv[2];
   console.log(
@@ -274,6 +393,8 @@ async function main(): Promise<void> {
     ['burst', () => burst()],
     ['rules', () => rulesPerNsg()],
     ['coldstart', () => coldStart()],
+    ['exposure', () => exposureWindow(200, { perSecond: 4 })],
+    ['exposure-burst', () => exposureWindow(200, { concurrency: 20 })],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;

@@ -5,6 +5,7 @@ import { createRoleGateway } from './adapters/roleGateway.js';
 import { createTeamsSender, longestSendMs, type TeamsSender } from './adapters/teamsWebhook.js';
 import { loadConfig, SETTING_NAMES, type GuardrailConfig } from './config/settings.js';
 import { createMemoryOutbox } from './core/alertOutbox.js';
+import { sharePolicyReads } from './core/sharedPolicyReads.js';
 import { createMemoryAuditTrail } from './core/auditTrail.js';
 import { createTableAuditTrail } from './adapters/tableAuditTrail.js';
 import { createTableOutbox, DEFAULT_LEASE_MS } from './adapters/tableOutbox.js';
@@ -39,7 +40,7 @@ const printingSender: TeamsSender = {
 export function createRuntime(config: GuardrailConfig): Runtime {
   const credential = createArmCredential(config);
   const nsgs = createNsgGateway(config, credential);
-  const jitPolicies = createJitPolicyGateway(config, credential);
+  const jitPolicies = sharePolicyReads(createJitPolicyGateway(config, credential), () => new Date());
   const roles = createRoleGateway(config, credential);
   const teams =
     config.teamsWebhookUrl === undefined

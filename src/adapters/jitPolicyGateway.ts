@@ -7,7 +7,11 @@ import { armClientOptions } from './armClientOptions.js';
 
 /** Reads JIT policies (with their `requests[]` history) through `@azure/arm-security`. */
 export interface JitPolicyGateway {
-  listPolicies(subscriptionId: string): Promise<JitPolicyLike[]>;
+  /**
+   * Every JIT policy of the subscription. `freshSince`: the list must have been started after this
+   * moment (a shared reader may serve an earlier list that was); without it, a new list.
+   */
+  listPolicies(subscriptionId: string, freshSince?: Date): Promise<JitPolicyLike[]>;
 }
 
 export function createJitPolicyGateway(

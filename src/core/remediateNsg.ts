@@ -167,7 +167,7 @@ export async function remediateNsg(
   const failures = removals.flatMap((r) => (r.failure ? [r.failure] : []));
   const { policies, problem } =
     removals.length > 0
-      ? await readJitPolicies(ref.subscriptionId, deps)
+      ? await readJitPolicies(ref.subscriptionId, writtenAtOrNow(trigger, deps), deps)
       : { policies: [], problem: undefined };
   const findings = removals.map((r) => explain(r, policies, problem === undefined, trigger));
   await deps.audit.record(
@@ -363,10 +363,11 @@ async function removeAsJudged(
 
 async function readJitPolicies(
   subscriptionId: string,
+  freshSince: Date,
   deps: RemediationDeps,
 ): Promise<{ policies: JitPolicyLike[]; problem: string | undefined }> {
   try {
-    return { policies: await deps.jitPolicies.listPolicies(subscriptionId), problem: undefined };
+    return { policies: await deps.jitPolicies.listPolicies(subscriptionId, freshSince), problem: undefined };
   } catch (error) {
     // Enrichment only: the removal already happened, and the alert still goes out without a name.
     const message = error instanceof Error ? error.message : String(error);
@@ -409,6 +410,12 @@ function explain(
         : `${removal.failure.kind}${removal.failure.statusCode ? ` (HTTP ${removal.failure.statusCode})` : ''}`,
     request,
   };
+}
+
+/** The JIT request behind a rule is recorded before the rule: a list started after the write has it. */
+function writtenAtOrNow(trigger: RemediationTrigger, deps: RemediationDeps): Date {
+  const written = trigger.ruleWrittenAt === undefined ? Number.NaN : Date.parse(trigger.ruleWrittenAt);
+  return Number.isNaN(written) ? deps.now() : new Date(written);
 }
 
 /** The root cause: does a JIT policy let anyone request this VM's port from any source? */
