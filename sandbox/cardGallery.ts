@@ -209,6 +209,7 @@ export function cardGallery(): GalleryCard[] {
       payload: nsg(
         guardAlert({
           writer: SWEEP_WRITER,
+          foundBy: 'sweep',
           eventId: `sweep:7d3e9a41-5c2b-4f8e-b6a0-1e9d8c7b6a5f:${nsgId('rg-web', 'web-01-nsg').toLowerCase()}`,
           correlationId: '7d3e9a41-5c2b-4f8e-b6a0-1e9d8c7b6a5f',
           occurredAt: '2026-11-25T11:30:04.000Z',

@@ -215,6 +215,7 @@ export async function remediateNsg(
       mode: deps.mode,
       findings: alerted,
       requesterLookupProblem: problem,
+      foundBy: trigger.source,
       permissionProblem: permissionDenied?.message,
     };
     stored = await deps.outbox.enqueue({

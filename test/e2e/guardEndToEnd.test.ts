@@ -69,7 +69,7 @@ describe('guard end to end', () => {
     });
     expect(facts.Rule).toMatch(/^MicrosoftDefenderForCloud-JITRule--?\d+-[0-9A-F]{32}$/);
     // How long it was open: from the event's time to the end of the DELETE.
-    expect(JSON.stringify(world.teams.cards[0]!.body)).toMatch(/Open for \d+ s: written at /);
+    expect(JSON.stringify(world.teams.cards[0]!.body)).toMatch(/Open for \d+ s: opened at /);
   });
 
   it('writes one audit record per decision, with who asked and what was done', async () => {
@@ -214,10 +214,10 @@ describe('guard end to end', () => {
     expect(world.teams.cards).toHaveLength(1);
     const facts = world.cardFacts()[0]!;
     expect(JSON.stringify(world.teams.cards[0]!.body)).toMatch(
-      /Kept open \(exempt until [^"]+\): [^"]+ port 22 \(SSH\) is open to the internet/,
+      /Kept open until [^"]+ \(NSG exempt\): [^"]+ port 22 \(SSH\) is open to the internet/,
     );
     expect(facts).toMatchObject({
-      Action: expect.stringMatching(/^kept: the NSG is exempt until \d{4}-.*jit-guardrail-exempt-until/),
+      Action: expect.stringMatching(/^kept: the NSG is exempt until \d\d:\d\d:\d\d UTC, /),
       'Requested by': 'barbara@contoso.com (through JIT)',
     });
     const audit = await runtimeFromEnvironment().guardDeps(silentLogger).audit.recent(20);

@@ -98,7 +98,7 @@ describe('the sweep catches what events missed', () => {
       expect(rules.some((r) => r.properties.sourceAddressPrefix === '203.0.113.0/24')).toBe(true);
     }
     expect(world.teams.cards).toHaveLength(25);
-    expect(JSON.stringify(world.teams.cards[0]!.body)).toContain('found by the sweep');
+    expect(JSON.stringify(world.teams.cards[0]!.body)).toContain('Found by the sweep, not in real time');
     expect(run.progress.trim().split('\n')).toHaveLength(3);
   });
 
@@ -183,7 +183,7 @@ describe('the sweep catches what events missed', () => {
     await sweepTimer({} as never, world.context('sweepTimer'));
     await sweepTimer({} as never, world.context('sweepTimer'));
     const digests = world.teams.cards.filter((c) =>
-      JSON.stringify(c.body).includes('Root cause: JIT policies let anyone open'),
+      JSON.stringify(c.body).includes('Root cause: JIT policies let requesters open'),
     );
     expect(digests).toHaveLength(1);
   });

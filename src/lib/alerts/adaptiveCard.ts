@@ -107,6 +107,9 @@ export function fitForTeams(build: (level: number) => AdaptiveCard, levels: numb
  */
 export function plain(text: string, max = MAX_TEXT): string {
   const flat = text
+    // Terminal colour codes first (ESC [ … m), or their visible remains ("[31m") would be left.
+    // eslint-disable-next-line no-control-regex
+    .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
     .replace(/\s+/g, ' ')

@@ -33,13 +33,13 @@ function buildAtLevel(
   const byVm = new Map<string, PolicyFinding[]>();
   for (const f of findings) byVm.set(f.vmName, [...(byVm.get(f.vmName) ?? []), f]);
   const ports = findings.length;
-  const headline = `Root cause: JIT policies let anyone open ${ports} ${ports === 1 ? 'port' : 'ports'} on ${byVm.size} ${byVm.size === 1 ? 'VM' : 'VMs'} to the internet`;
+  const headline = `Root cause: JIT policies let requesters open ${ports} ${ports === 1 ? 'port' : 'ports'} on ${byVm.size} ${byVm.size === 1 ? 'VM' : 'VMs'} to any address`;
   const body: CardElement[] = [
     paragraph([run(headline, { weight: 'Bolder', size: 'Medium', color: 'Attention' })]),
     paragraph(
       [
         run(
-          'Whoever may request JIT access to these VMs can open the port to any address. The guardrail removes each such rule as it appears; fixing the policy stops it at the root.',
+          'Whoever may request JIT access to these VMs can open these ports to any address. The guardrail removes each such rule as it appears; fixing the policies stops it at the root.',
         ),
       ],
       { spacing: 'Small' },

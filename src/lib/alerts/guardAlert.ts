@@ -40,6 +40,8 @@ export interface GuardAlert {
   readonly findings: readonly RuleFinding[];
   /** Set when the JIT policy could not be read, so the requester is unknown. */
   readonly requesterLookupProblem: string | undefined;
+  /** How the guardrail found the rules: a write event (real time) or the sweep (the event was missed). */
+  readonly foundBy?: 'event' | 'sweep';
   /** Set when ARM refused the guardrail (403): ops must grant it the missing permission. */
   readonly permissionProblem: string | undefined;
 }

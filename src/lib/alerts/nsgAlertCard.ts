@@ -42,7 +42,8 @@ function outcomeOf(alert: GuardAlert): Outcome {
 const COLOR: Record<Outcome, TextColor> = {
   failed: 'Attention',
   'still-open': 'Attention',
-  exempt: 'Accent',
+  // Kept open is still open to the internet: attention, like report mode.
+  exempt: 'Attention',
   closed: 'Default',
 };
 
@@ -61,6 +62,19 @@ function buildAtLevel(alert: GuardAlert, portalUrl: string, level: number): Adap
   ];
   const story = storyOf(alert, outcome);
   if (story !== undefined) body.push(paragraph([run(story)], { spacing: 'Small' }));
+  if (alert.foundBy === 'sweep') {
+    body.push(
+      paragraph(
+        [
+          run(
+            'Found by the sweep, not in real time: its write event never reached the guardrail. Check the Event Grid subscription and its dead letters.',
+            { weight: 'Bolder', color: 'Attention' },
+          ),
+        ],
+        { spacing: 'Small' },
+      ),
+    );
+  }
   if (alert.permissionProblem !== undefined) {
     body.push(
       paragraph(
@@ -78,7 +92,13 @@ function buildAtLevel(alert: GuardAlert, portalUrl: string, level: number): Adap
   if (justifications.length > 0 && level < 2) {
     body.push(fact('Justification', justifications.slice(0, 3).join(' | '), level === 0 ? 300 : 100));
   }
-  body.push(fact('VM', `${vms.join(', ')} (resource group ${alert.resourceGroup})`, level === 0 ? 300 : 150));
+  body.push(
+    fact(
+      vms.length === 1 ? 'VM' : 'VMs',
+      `${vms.join(', ')} (resource group ${alert.resourceGroup})`,
+      level === 0 ? 300 : 150,
+    ),
+  );
   body.push(
     fact(findings.length === 1 && findings[0]!.ports.length === 1 ? 'Port' : 'Ports', portsText(findings)),
   );
@@ -90,19 +110,24 @@ function buildAtLevel(alert: GuardAlert, portalUrl: string, level: number): Adap
   const reference: [string, string][] = [
     ['NSG', alert.nsgName],
     [findings.length === 1 ? 'Rule' : 'Rules', ruleNames(findings, level)],
-    ['Written by', alert.writer.display],
+    // The sweep has no writer to name; an event's writer is worth a look when it is not JIT.
+    ...(alert.foundBy === 'sweep' ? [] : ([['Written by', alert.writer.display]] as [string, string][])),
     ['Subscription', alert.subscriptionId],
-    ['Time', readableTime(alert.occurredAt)],
+    ['Alert time', readableTime(alert.occurredAt)],
   ];
   if (level < 2) {
-    reference.push(['Event', alert.eventId]);
-    if (alert.correlationId !== undefined) reference.push(['Correlation', alert.correlationId]);
+    if (alert.foundBy === 'sweep') reference.push(['Sweep run', alert.correlationId ?? 'n/a']);
+    else {
+      reference.push(['Event', alert.eventId]);
+      if (alert.correlationId !== undefined) reference.push(['Correlation', alert.correlationId]);
+    }
   }
   body.push(footer(reference));
-  return adaptiveCard(`${headline}. ${story ?? ''}`, body, [
-    { title: 'Fix JIT policy', url: `${portalUrl}${JIT_PORTAL_PATH}` },
-    { title: 'Open NSG', url: nsgPortalUrl(portalUrl, alert.nsgId) },
-  ]);
+  const fixPolicy = { title: 'Fix JIT policy', url: `${portalUrl}${JIT_PORTAL_PATH}` };
+  const openNsg = { title: 'Open NSG', url: nsgPortalUrl(portalUrl, alert.nsgId) };
+  // While the port is still open, removing the rule comes first.
+  const buttons = outcome === 'closed' ? [fixPolicy, openNsg] : [openNsg, fixPolicy];
+  return adaptiveCard(`${headline}. ${story ?? ''}`, body, buttons);
 }
 
 function headlineOf(alert: GuardAlert, outcome: Outcome): string {
@@ -113,7 +138,7 @@ function headlineOf(alert: GuardAlert, outcome: Outcome): string {
     case 'still-open':
       return `STILL OPEN: ${what} ${isAre(alert)} open to the internet (report mode)`;
     case 'exempt':
-      return `Kept open (exempt until ${dateOf(alert.findings[0]?.exemptUntil)}): ${what} ${isAre(alert)} open to the internet`;
+      return `Kept open until ${dateOf(alert.findings[0]?.exemptUntil)} (NSG exempt): ${what} ${isAre(alert)} open to the internet`;
     case 'closed':
       return `Closed: ${what} ${alert.findings.length === 1 && portCount(alert.findings) === 1 ? 'was' : 'were'} open to the internet`;
   }
@@ -147,22 +172,23 @@ function storyOf(alert: GuardAlert, outcome: Outcome): string | undefined {
     case 'closed': {
       const removed = latest(alert.findings.map((f) => f.removedAt)) ?? alert.occurredAt;
       if (written === undefined) return `Removed at ${readableTime(removed)}.`;
+      const longest = alert.findings.length > 1 ? 'Longest open' : 'Open for';
       const open = readableDuration(Date.parse(removed) - Date.parse(written));
-      const [writtenTime, writtenDay] = readableTime(written).split(', ');
-      const sameDay = readableTime(removed).endsWith(`, ${writtenDay}`);
+      const [openedTime, openedDay] = readableTime(written).split(', ');
+      const sameDay = readableTime(removed).endsWith(`, ${openedDay}`);
       return sameDay
-        ? `Open for ${open}: written at ${writtenTime?.replace(' UTC', '')}, removed at ${readableTime(removed)}.`
-        : `Open for ${open}: written at ${readableTime(written)}, removed at ${readableTime(removed)}.`;
+        ? `${longest} ${open}: opened at ${openedTime?.replace(' UTC', '')}, removed at ${readableTime(removed)}.`
+        : `${longest} ${open}: opened at ${readableTime(written)}, removed at ${readableTime(removed)}.`;
     }
     case 'still-open':
       return `Open since ${written ? readableTime(written) : 'its JIT request'}; the guardrail is in report mode and removed nothing.`;
     case 'failed':
-      return `Open since ${written ? readableTime(written) : 'its JIT request'}; removing it failed (${plain(
+      return `Open since ${written ? readableTime(written) : 'its JIT request'}; removing it failed: ${plain(
         alert.findings.find((f) => f.action === 'failed')?.failure ?? 'unknown error',
         120,
-      )}).`;
+      )}.`;
     case 'exempt':
-      return `The NSG is tagged jit-guardrail-exempt-until ${dateOf(first?.exemptUntil)}, so the rule stays until then.`;
+      return `The NSG is tagged jit-guardrail-exempt-until ${dateOf(first?.exemptUntil)}: every JIT rule on it stays open until then.`;
   }
 }
 
@@ -195,7 +221,7 @@ function rootCauseOf(findings: readonly RuleFinding[], vms: readonly string[]): 
 function actionText(findings: readonly RuleFinding[]): string {
   const label = (f: RuleFinding) =>
     f.action === 'kept-exempt'
-      ? `${ACTION_LABEL[f.action]} until ${f.exemptUntil ?? '?'} (tag jit-guardrail-exempt-until)`
+      ? `${ACTION_LABEL[f.action]} until ${f.exemptUntil === undefined ? '?' : readableTime(f.exemptUntil)}`
       : f.failure === undefined
         ? ACTION_LABEL[f.action]
         : `${ACTION_LABEL[f.action]}: ${f.failure}`;
@@ -216,10 +242,10 @@ function nextStepOf(alert: GuardAlert, outcome: Outcome, vms: readonly string[])
       return 'remove the rule now (Open NSG), then restrict the JIT policy; with GUARDRAIL_MODE=enforce the guardrail does this itself.';
     case 'failed':
       return alert.permissionProblem !== undefined
-        ? "grant the guardrail's identity Microsoft.Network/networkSecurityGroups/securityRules/delete, or remove the rule by hand (Open NSG)."
+        ? "remove the rule by hand now (Open NSG); then give the guardrail's identity security-rule delete (see the permission line above)."
         : 'the guardrail tries again with the event; if this card repeats, remove the rule by hand (Open NSG).';
     case 'exempt':
-      return `nothing, unless the exemption is wrong: remove the NSG tag, or restrict ${policy}.`;
+      return `check the exemption is still wanted; if not, remove the NSG tag jit-guardrail-exempt-until (Open NSG), and restrict ${policy}.`;
   }
 }
 

@@ -61,10 +61,9 @@ function buildAtLevel(alert: RoleAlert, portalUrl: string, level: number): Adapt
   const changes = [...alert.changes].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   const gained = changes.flatMap((c) => (c.field === 'actions' || c.field === 'dataActions' ? c.extra : []));
   const headline = headlineOf(alert, role, gained);
+  // Critical drift stands out even once restored: while it lasted, requesters could do more.
   const color: TextColor =
-    alert.status === 'ambiguous' || (alert.severity === 'critical' && alert.status !== 'updated')
-      ? 'Attention'
-      : 'Default';
+    alert.status === 'ambiguous' || alert.severity === 'critical' ? 'Attention' : 'Default';
   const body: CardElement[] = [paragraph([run(headline, { weight: 'Bolder', size: 'Medium', color })])];
   const limit = level === 0 ? 10 : 3;
   for (const change of changes) {
@@ -107,7 +106,7 @@ function headlineOf(alert: RoleAlert, role: string, gained: readonly string[]): 
   switch (alert.status) {
     case 'ambiguous':
       return alert.duplicates.length > 1
-        ? `AMBIGUOUS: ${alert.duplicates.length} roles are named ${role}; nothing changed`
+        ? `AMBIGUOUS: ${alert.duplicates.length} roles are named ${role}; the guardrail keeps neither until one is removed`
         : `BLOCKED: another role in the tenant is named ${role}; it cannot be kept here`;
     case 'created':
       return `Created: the JIT requester role ${role} was missing`;
@@ -155,7 +154,9 @@ function nextStepOf(alert: RoleAlert): string {
   switch (alert.status) {
     case 'updated':
     case 'created':
-      return 'check in the Activity log who changed it and why; the guardrail keeps it at least privilege.';
+      return alert.severity === 'critical'
+        ? 'ask who changed it why; if unexpected, check in the Activity log what was done with the extra rights while they lasted (e.g. JIT policies edited).'
+        : 'ask who changed it why (Open Activity log); the guardrail keeps the role at least privilege.';
     case 'drift-reported':
       return 'run the reconcile with {"dryRun": false}, or set GUARDRAIL_MODE=enforce, to restore it.';
     case 'ambiguous':

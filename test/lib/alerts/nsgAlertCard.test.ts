@@ -120,7 +120,7 @@ describe('buildNsgAlertCard', () => {
     expect(cardHeadline(card)).toBe('Closed: vm1 port 22 (SSH) was open to the internet');
     expect(card.body[0]!.inlines[0]).toMatchObject({ weight: 'Bolder', color: 'Default' });
     expect(cardText(card).split('\n')[1]).toBe(
-      'Open for 4 s: written at 10:00:01, removed at 10:00:05 UTC, 25 Nov 2026.',
+      'Open for 4 s: opened at 10:00:01, removed at 10:00:05 UTC, 25 Nov 2026.',
     );
     expect(cardFacts(card)).toMatchObject({
       'Requested by': 'barbara@contoso.com (through JIT)',
@@ -135,7 +135,7 @@ describe('buildNsgAlertCard', () => {
       Rule: 'MicrosoftDefenderForCloud-JITRule-1170687618-8C18BF8921F041989344B4F1E3A0C370',
       'Written by': 'Defender for Cloud JIT (Security RP)',
       Subscription: '20ff7fc3-e762-44dd-bd96-b71116dcdc23',
-      Time: '10:00:05 UTC, 25 Nov 2026',
+      'Alert time': '10:00:05 UTC, 25 Nov 2026',
       Event: 'event-1',
       Correlation: 'corr-1',
     });
@@ -169,13 +169,54 @@ describe('buildNsgAlertCard', () => {
     [
       'an exemption',
       { findings: [finding({ action: 'kept-exempt', exemptUntil: '2026-12-10T00:00:00.000Z' })] },
-      /^Kept open \(exempt until 00:00:00 UTC, 10 Dec 2026\): vm1 port 22/,
-      'Accent',
+      /^Kept open until 00:00:00 UTC, 10 Dec 2026 \(NSG exempt\): vm1 port 22/,
+      'Attention',
     ],
   ])('%s says so in the headline, in the colour that fits', (_what, overrides, headline, color) => {
     const card = buildNsgAlertCard(alert(overrides), PORTAL);
     expect(cardHeadline(card)).toMatch(headline);
     expect(card.body[0]!.inlines[0]!.color).toBe(color);
+  });
+
+  it('while the port is still open, Open NSG is the first button', () => {
+    for (const overrides of [
+      { mode: 'report' as const, findings: [finding({ action: 'would-remove' })] },
+      { findings: [finding({ action: 'failed', failure: 'conflict (HTTP 409)' })] },
+    ]) {
+      expect(buildNsgAlertCard(alert(overrides), PORTAL).actions.map((a) => a.title)).toEqual([
+        'Open NSG',
+        'Fix JIT policy',
+      ]);
+    }
+  });
+
+  it('a removal the sweep found says, in attention colour, that the event path missed it', () => {
+    const card = buildNsgAlertCard(alert({ foundBy: 'sweep', correlationId: 'run-1' }), PORTAL);
+    expect(card.body[2]!.inlines[0]).toMatchObject({
+      text: expect.stringMatching(/^Found by the sweep, not in real time/),
+      color: 'Attention',
+    });
+    expect(cardFacts(card)).toMatchObject({ 'Sweep run': 'run-1' });
+    expect(cardFacts(card)).not.toHaveProperty('Written by');
+  });
+
+  it('terminal colour codes in what people wrote leave no visible remains', () => {
+    const card = buildNsgAlertCard(
+      alert({
+        findings: [
+          finding({
+            request: {
+              requestor: 'm@contoso.com',
+              justification: '\u001b[31mURGENT\u001b[0m fix',
+              startTimeUtc: undefined,
+              endTimeUtc: undefined,
+            },
+          }),
+        ],
+      }),
+      PORTAL,
+    );
+    expect(cardFacts(card).Justification).toBe('URGENT fix');
   });
 
   it('many rules collapse into one block with every port', () => {
