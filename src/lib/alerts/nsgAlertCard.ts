@@ -174,14 +174,19 @@ function storyOf(alert: GuardAlert, outcome: Outcome): string | undefined {
       if (written === undefined) return `Removed at ${readableTime(removed)}.`;
       const longest = alert.findings.length > 1 ? 'Longest open' : 'Open for';
       const open = readableDuration(Date.parse(removed) - Date.parse(written));
+      const accepted = latest(alert.findings.map((f) => f.deleteAcceptedAt));
+      const acceptedAfter =
+        accepted === undefined
+          ? ''
+          : ` (ARM took the delete ${readableDuration(Date.parse(accepted) - Date.parse(written))} after)`;
       const [openedTime, openedDay] = readableTime(written).split(', ');
       const sameDay = readableTime(removed).endsWith(`, ${openedDay}`);
       return sameDay
-        ? `${longest} ${open}: opened at ${openedTime?.replace(' UTC', '')}, removed at ${readableTime(removed)}.`
-        : `${longest} ${open}: opened at ${readableTime(written)}, removed at ${readableTime(removed)}.`;
+        ? `${longest} ${open}: opened at ${openedTime?.replace(' UTC', '')}, removed at ${readableTime(removed)}${acceptedAfter}.`
+        : `${longest} ${open}: opened at ${readableTime(written)}, removed at ${readableTime(removed)}${acceptedAfter}.`;
     }
     case 'still-open':
-      return `Open since ${written ? readableTime(written) : 'its JIT request'}; the guardrail is in report mode and removed nothing.`;
+      return `Open since ${written ? readableTime(written) : 'its JIT request'}${closesAt(alert)}; the guardrail is in report mode and removed nothing.`;
     case 'failed':
       return `Open since ${written ? readableTime(written) : 'its JIT request'}; removing it failed: ${plain(
         alert.findings.find((f) => f.action === 'failed')?.failure ?? 'unknown error',
@@ -190,6 +195,12 @@ function storyOf(alert: GuardAlert, outcome: Outcome): string | undefined {
     case 'exempt':
       return `The NSG is tagged jit-guardrail-exempt-until ${dateOf(first?.exemptUntil)}: every JIT rule on it stays open until then.`;
   }
+}
+
+/** When JIT itself closes the port again, if the request says. */
+function closesAt(alert: GuardAlert): string {
+  const ends = latest(alert.findings.map((f) => f.request?.endTimeUtc));
+  return ends === undefined ? '' : `; JIT closes it at ${readableTime(ends)} unless it is removed`;
 }
 
 function requesterOf(finding: RuleFinding, alert: GuardAlert): string {

@@ -126,7 +126,7 @@ function sentencesOf(change: RoleChangeLine): string[] {
     case 'dataActions':
       return [
         ...change.extra.map((a) => `could ${describeAction(a)}`),
-        ...change.missing.map((a) => `could no longer ${describeAction(a)}`),
+        ...change.missing.map((a) => `requesters could not ${describeAction(a)}`),
       ];
     case 'notActions':
     case 'notDataActions':

@@ -178,6 +178,34 @@ describe('buildNsgAlertCard', () => {
     expect(card.body[0]!.inlines[0]!.color).toBe(color);
   });
 
+  it('says both exposure times, and in report mode when JIT closes the port by itself', () => {
+    const removed = buildNsgAlertCard(
+      alert({
+        findings: [
+          finding({
+            writtenAt: '2026-11-25T10:00:01.000Z',
+            deleteAcceptedAt: '2026-11-25T10:00:02.000Z',
+            removedAt: '2026-11-25T10:00:05.000Z',
+          }),
+        ],
+      }),
+      PORTAL,
+    );
+    expect(cardText(removed).split('\n')[1]).toBe(
+      'Open for 4 s: opened at 10:00:01, removed at 10:00:05 UTC, 25 Nov 2026 (ARM took the delete 1 s after).',
+    );
+    const reported = buildNsgAlertCard(
+      alert({
+        mode: 'report',
+        findings: [finding({ action: 'would-remove', writtenAt: '2026-11-25T10:00:01.000Z' })],
+      }),
+      PORTAL,
+    );
+    expect(cardText(reported).split('\n')[1]).toBe(
+      'Open since 10:00:01 UTC, 25 Nov 2026; JIT closes it at 13:00:00 UTC, 25 Nov 2026 unless it is removed; the guardrail is in report mode and removed nothing.',
+    );
+  });
+
   it('while the port is still open, Open NSG is the first button', () => {
     for (const overrides of [
       { mode: 'report' as const, findings: [finding({ action: 'would-remove' })] },

@@ -61,7 +61,7 @@ describe('buildRoleAlertCard', () => {
     const lines = cardText(card).split('\n');
     expect(lines.slice(1, 4)).toEqual([
       'Critical: could do anything (*)',
-      'Critical: could no longer see VMs (Microsoft.Compute/virtualMachines/read)',
+      'Critical: requesters could not see VMs (Microsoft.Compute/virtualMachines/read)',
       'Info: its description was changed',
     ]);
     expect(cardFacts(card)).toMatchObject({
