@@ -121,11 +121,7 @@ export async function reconcileRole(request: ReconcileRequest, deps: ReconcileDe
   const changes = actual === undefined ? missingRoleChanges(desired) : roleChanges(actual, desired);
   const roleId = actual?.id ?? `${scope}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
   const actualGuid = actual ? (actual.id.split('/').pop() ?? guid) : guid;
-  if (
-    actual !== undefined &&
-    (await deps.anchor.recall(scope, desired.roleName)) !== actualGuid.toLowerCase()
-  )
-    await deps.anchor.remember(scope, desired.roleName, actualGuid);
+  if (actual !== undefined) await deps.anchor.remember(scope, desired.roleName, actualGuid);
   if (changes.length === 0)
     return {
       status: 'in-sync',

@@ -465,8 +465,8 @@ function auditRecord(
     detail: decision.detail,
     who: trigger.writer.display,
     requester: decision.requester,
-    ...(decision.writtenAt === undefined ? {} : { writtenAt: decision.writtenAt }),
-    ...(decision.deleteAcceptedAt === undefined ? {} : { deleteAcceptedAt: decision.deleteAcceptedAt }),
-    ...(decision.removedAt === undefined ? {} : { removedAt: decision.removedAt }),
+    writtenAt: decision.writtenAt,
+    deleteAcceptedAt: decision.deleteAcceptedAt,
+    removedAt: decision.removedAt,
   };
 }

@@ -67,6 +67,8 @@ describe('Table Storage (a real Azurite, started here)', () => {
       '0c3f1d6e-0000-4000-8000-00000000beef',
     );
     expect(await second.recall(scope, 'Another role')).toBeUndefined();
+    // Once written, an unchanged anchor is not written again by the same instance.
+    await first.remember(scope, 'JIT Access Requester', '0c3f1d6e-0000-4000-8000-00000000beef');
   });
 
   it('removal intents: recorded once, found by NSG by another instance, gone once settled', async () => {
