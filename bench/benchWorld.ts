@@ -15,6 +15,7 @@ export const RG = 'rg-bench';
 /** An emulator, a Teams sink and a runtime pointed at them, for one benchmark. */
 export async function benchWorld(options: ArmEmulatorOptions, settings: Record<string, string> = {}) {
   const arm = await new ArmEmulator({ lroRetryAfterSeconds: 0, lroPollsUntilDone: 0, ...options }).start();
+  arm.nameSubscription(SUB, 'Bench subscription');
   const teams = await new TeamsSink().start();
   const dir = mkdtempSync(join(tmpdir(), 'bench-'));
   writeFileSync(join(dir, 'ca.pem'), arm.ca);

@@ -53,6 +53,7 @@ const finding = (overrides: Partial<RuleFinding> = {}): RuleFinding => ({
 
 const guardAlert = (overrides: Partial<GuardAlert> = {}): GuardAlert => ({
   subscriptionId: SUBSCRIPTION,
+  subscriptionName: 'Contoso Sandbox',
   resourceGroup: 'rg-web',
   nsgName: 'web-01-nsg',
   nsgId: nsgId('rg-web', 'web-01-nsg'),

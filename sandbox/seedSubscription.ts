@@ -3,6 +3,7 @@ import { JitActor } from './jitActor.js';
 
 export const SANDBOX_SUBSCRIPTION = 'b3c1d7e5-0f1a-4c2b-9d3e-5f6a7b8c9d0e';
 export const SANDBOX_LOCATION = 'westeurope';
+export const SANDBOX_SUBSCRIPTION_NAME = 'Contoso Sandbox';
 export const ROLE_NAME = 'JIT Access Requester';
 
 export interface SandboxVm {
@@ -30,6 +31,7 @@ export async function seedSubscription(
   arm: ArmEmulator,
   admin = 'platform-admin@contoso.com',
 ): Promise<SandboxVm[]> {
+  arm.nameSubscription(SANDBOX_SUBSCRIPTION, SANDBOX_SUBSCRIPTION_NAME);
   const vms: SandboxVm[] = [];
   for (const spec of SANDBOX_VMS) {
     const publicHttps =

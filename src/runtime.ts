@@ -2,10 +2,12 @@ import { createArmCredential } from './adapters/armCredential.js';
 import { createJitPolicyGateway } from './adapters/jitPolicyGateway.js';
 import { createNsgGateway } from './adapters/nsgGateway.js';
 import { createRoleGateway } from './adapters/roleGateway.js';
+import { createSubscriptionGateway } from './adapters/subscriptionGateway.js';
 import { createTeamsSender, longestSendMs, type TeamsSender } from './adapters/teamsWebhook.js';
 import { loadConfig, SETTING_NAMES, type GuardrailConfig } from './config/settings.js';
 import { createMemoryOutbox } from './core/alertOutbox.js';
 import { sharePolicyReads } from './core/sharedPolicyReads.js';
+import { cacheSubscriptionNames } from './core/subscriptionNames.js';
 import { createMemoryAuditTrail } from './core/auditTrail.js';
 import { createTableAuditTrail } from './adapters/tableAuditTrail.js';
 import { createTableOutbox, DEFAULT_LEASE_MS } from './adapters/tableOutbox.js';
@@ -42,6 +44,10 @@ export function createRuntime(config: GuardrailConfig): Runtime {
   const nsgs = createNsgGateway(config, credential);
   const jitPolicies = sharePolicyReads(createJitPolicyGateway(config, credential), () => new Date());
   const roles = createRoleGateway(config, credential);
+  const subscriptionNames = cacheSubscriptionNames(
+    createSubscriptionGateway(config, credential),
+    () => new Date(),
+  );
   const teams =
     config.teamsWebhookUrl === undefined
       ? printingSender
@@ -109,6 +115,7 @@ export function createRuntime(config: GuardrailConfig): Runtime {
       exemptionMaxDays: config.exemptionMaxDays,
       nsgs,
       jitPolicies,
+      subscriptionNames,
       teams,
       outbox,
       intents,

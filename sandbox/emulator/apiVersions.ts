@@ -55,6 +55,13 @@ const FAMILIES: readonly Family[] = [
   },
 ];
 
+/** A subscription itself (no provider segment): Microsoft.Resources' own versions. */
+const SUBSCRIPTION: Family = {
+  pattern: /^\/subscriptions\/[^/]+\/?$/i,
+  type: 'subscriptions',
+  accepted: versionsOf('Microsoft.Resources/subscriptions'),
+};
+
 /**
  * Real ARM refuses an api-version its resource provider did not register (400
  * `NoRegisteredProviderFound`, naming the versions it supports); so does the emulator, with the
@@ -63,8 +70,13 @@ const FAMILIES: readonly Family[] = [
 export function unregisteredApiVersion(path: string, apiVersion: string): Reply | undefined {
   // The type is the one the last provider segment names (a role definition at an NSG's scope is
   // Microsoft.Authorization's).
-  const last = path.slice(path.toLowerCase().lastIndexOf('/providers/'));
-  const family = FAMILIES.find((f) => f.pattern.test(last));
+  const at = path.toLowerCase().lastIndexOf('/providers/');
+  const family =
+    at < 0
+      ? SUBSCRIPTION.pattern.test(path)
+        ? SUBSCRIPTION
+        : undefined
+      : FAMILIES.find((f) => f.pattern.test(path.slice(at)));
   if (family === undefined || family.accepted.has(apiVersion)) return undefined;
   const supported = [...family.accepted].sort().reverse().join(', ');
   return armError(

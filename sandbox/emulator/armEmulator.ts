@@ -8,6 +8,7 @@ import { FaultInjector, type Fault } from './faults.js';
 import { unregisteredApiVersion } from './apiVersions.js';
 import { authorizationRoutes, RoleDefinitionStore } from './authorizationRoutes.js';
 import { computeRoutes } from './computeRoutes.js';
+import { subscriptionRoutes } from './subscriptionRoutes.js';
 import { networkRoutes, nsgId } from './networkRoutes.js';
 import { displayOf, guidFrom, principalFromToken, principalKey, type Principal } from './principal.js';
 import { armError, type EmulatorCore, type Reply, type RequestContext, type Route } from './routing.js';
@@ -121,6 +122,7 @@ export class ArmEmulator {
       ...securityRoutes(core, { writeStyle: () => this.options.jitWriteStyle }),
       ...authorizationRoutes(core, this.roles),
       ...computeRoutes(core),
+      ...subscriptionRoutes(core),
     ];
   }
 
@@ -306,6 +308,11 @@ export class ArmEmulator {
       },
       visibleAfterMs,
     );
+  }
+
+  /** Makes a subscription known by this display name (`GET /subscriptions/{id}` answers it). */
+  nameSubscription(subscriptionId: string, displayName: string): void {
+    this.state.subscriptionNames.set(subscriptionId.toLowerCase(), displayName);
   }
 
   getNsg(id: string): NsgJson | undefined {

@@ -61,6 +61,8 @@ export class ArmState {
   readonly vms = new Map<string, VmRecord>();
   readonly policies = new Map<string, ArmJson>();
   readonly operations = new Map<string, OperationRecord>();
+  /** Display names of the subscriptions this ARM knows, by lower-cased id; others are not found. */
+  readonly subscriptionNames = new Map<string, string>();
   /** The latest operation per resource key that may still be updating it. */
   private readonly updating = new Map<string, OperationRecord>();
 

@@ -23,6 +23,7 @@ import {
 import { sendPendingAlerts, type AlertOutbox } from './alertOutbox.js';
 import type { AuditRecord, AuditTrail } from './auditTrail.js';
 import type { Logger } from './logger.js';
+import type { SubscriptionNames } from './subscriptionNames.js';
 import { findingKey, trimRule, type RemovalIntent, type RemovalIntents } from './removalIntents.js';
 
 /** What removing wildcard JIT rules from one NSG needs; the event guard and the sweep share it. */
@@ -33,6 +34,8 @@ export interface RemediationDeps {
   readonly exemptionMaxDays: number;
   readonly nsgs: NsgGateway;
   readonly jitPolicies: JitPolicyGateway;
+  /** Display names for cards; a lookup that fails leaves the name out, never the alert. */
+  readonly subscriptionNames: SubscriptionNames;
   readonly teams: TeamsSender;
   readonly outbox: AlertOutbox;
   readonly intents: RemovalIntents;
@@ -205,6 +208,7 @@ export async function remediateNsg(
   if (alerted.length > 0) {
     const alert: GuardAlert = {
       subscriptionId: ref.subscriptionId,
+      subscriptionName: await deps.subscriptionNames(ref.subscriptionId, deps.log),
       resourceGroup: ref.resourceGroup,
       nsgName: nsg.name,
       nsgId: nsgResourceId(ref),

@@ -3,7 +3,7 @@ import { runtimeFromEnvironment } from '../../src/runtime.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JitActor } from '../../sandbox/jitActor.js';
 import { fixture } from '../support/fixtures.js';
-import { RESOURCE_GROUP, SUBSCRIPTION, TestWorld } from '../support/world.js';
+import { RESOURCE_GROUP, SUBSCRIPTION, SUBSCRIPTION_NAME, TestWorld } from '../support/world.js';
 
 /** The guard through the real SDK clients against the emulator: JIT writes, events, ARM calls counted. */
 describe('guard end to end', () => {
@@ -56,6 +56,8 @@ describe('guard end to end', () => {
     expect(world.cardHeadlines()[0]).toBe(`Closed: ${vm.name} port 22 (SSH) was open to the internet`);
     const facts = world.cardFacts()[0]!;
     expect(facts).toMatchObject({
+      Subscription: SUBSCRIPTION_NAME,
+      'Subscription id': SUBSCRIPTION,
       'Requested by': 'barbara@contoso.com (through JIT)',
       Justification: 'debugging the login issue',
       VM: `${vm.name} (resource group ${RESOURCE_GROUP})`,
@@ -64,7 +66,6 @@ describe('guard end to end', () => {
       'Root cause': `the JIT policy of ${vm.name} allows requests from any source`,
       Action: 'removed',
       NSG: `${vm.name}-nsg`,
-      Subscription: SUBSCRIPTION,
       'Written by': 'Defender for Cloud JIT (Security RP)',
     });
     expect(facts.Rule).toMatch(/^MicrosoftDefenderForCloud-JITRule--?\d+-[0-9A-F]{32}$/);

@@ -406,14 +406,18 @@ describe('infra holds to code: the Event Grid filters', () => {
 
 /** The ARM action a request needs: provider, resource types, and read/write/delete/action. */
 export function armActionOf(method: string, path: string): string {
+  // A subscription itself has no provider segment: ARM authorizes it as Microsoft.Resources'.
+  if (/^\/subscriptions\/[^/]+\/?$/i.test(path)) return `Microsoft.Resources/subscriptions/${verbOf(method)}`;
   const tail = path.split('/providers/').at(-1)!.split('/').filter(Boolean);
   const [namespace, ...rest] = tail;
   const types = rest.filter((_, i) => i % 2 === 0);
-  const verb =
-    method === 'GET' ? 'read' : method === 'DELETE' ? 'delete' : method === 'POST' ? 'action' : 'write';
-  const action = [namespace, ...types, verb].join('/');
+  const action = [namespace, ...types, verbOf(method)].join('/');
   // A list across locations leaves the location out of the path; ARM authorizes it as the full type.
   return LIST_ACROSS_LOCATIONS[action] ?? action;
+}
+
+function verbOf(method: string): string {
+  return method === 'GET' ? 'read' : method === 'DELETE' ? 'delete' : method === 'POST' ? 'action' : 'write';
 }
 
 const LIST_ACROSS_LOCATIONS: Record<string, string> = {
@@ -502,6 +506,7 @@ describe("infra holds to code: each app's role covers every ARM call its code ma
       'Microsoft.Network/networkSecurityGroups/read',
       'Microsoft.Network/networkSecurityGroups/securityRules/delete',
       'Microsoft.Network/networkSecurityGroups/securityRules/read',
+      'Microsoft.Resources/subscriptions/read',
       'Microsoft.Security/locations/jitNetworkAccessPolicies/read',
     ]);
     expect(reconcilerActions).toEqual([

@@ -47,6 +47,10 @@ function countingDeps() {
         return [];
       },
     },
+    subscriptionNames: async () => {
+      calls.count += 1;
+      return 'Contoso Production';
+    },
     teams: { send: async () => undefined },
     outbox: createMemoryOutbox(),
     intents: createMemoryRemovalIntents(),

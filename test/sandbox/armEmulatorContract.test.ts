@@ -445,6 +445,34 @@ describe('the ARM emulator answers as the published contract says', () => {
     expect((await call('GET', `${vmId}-nope?api-version=2024-07-01`)).status).toBe(404);
   });
 
+  it('serves a named subscription shaped like the published example; others are not found; versions as registered', async () => {
+    arm.nameSubscription(SUB, 'Contoso Production');
+    const example = fixture<Example>('arm/resources/examples/GetSubscription.json').responses['200']!
+      .body as Record<string, unknown>;
+    const answer = await call('GET', `/subscriptions/${SUB}?api-version=2022-12-01`);
+    expect(answer.status).toBe(200);
+    const body = answer.body as Record<string, unknown>;
+    expect(body).toMatchObject({
+      id: `/subscriptions/${SUB}`,
+      subscriptionId: SUB,
+      displayName: 'Contoso Production',
+      state: 'Enabled',
+    });
+    // Every field the emulator sends is one the real answer has, of the same JSON type.
+    for (const [field, value] of Object.entries(body)) {
+      expect(example, field).toHaveProperty(field);
+      expect(typeof value, field).toBe(typeof example[field]);
+    }
+    const other = '11111111-2222-3333-4444-555555555555';
+    const missing = await call('GET', `/subscriptions/${other}?api-version=2022-12-01`);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ error: { code: 'SubscriptionNotFound' } });
+    const unregistered = await call('GET', `/subscriptions/${SUB}?api-version=2025-05-01`);
+    expect(unregistered.status).toBe(400);
+    expect(unregistered.body).toMatchObject({ error: { code: 'NoRegisteredProviderFound' } });
+    expect((await call('GET', `/subscriptions/${SUB}?api-version=2021-01-01`)).status).toBe(200);
+  });
+
   it('the SDK pages through listAll with one request per page', async () => {
     const client = new NetworkManagementClient(emulatorCredential(userPrincipal('pager@contoso.com')), SUB, {
       endpoint: arm.url,

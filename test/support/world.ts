@@ -20,6 +20,7 @@ import {
 import { NetworkManagementClient } from '@azure/arm-network';
 
 export const SUBSCRIPTION = '20ff7fc3-e762-44dd-bd96-b71116dcdc23';
+export const SUBSCRIPTION_NAME = 'Contoso Production';
 export const RESOURCE_GROUP = 'myRg1';
 export const LOCATION = 'westeurope';
 
@@ -44,6 +45,7 @@ export class TestWorld {
 
   constructor(options: ArmEmulatorOptions = {}) {
     this.arm = new ArmEmulator({ lroRetryAfterSeconds: 0, ...options });
+    this.arm.nameSubscription(SUBSCRIPTION, SUBSCRIPTION_NAME);
   }
 
   async start(settings: Record<string, string> = {}): Promise<this> {

@@ -10,7 +10,7 @@ import {
   type CardElement,
 } from './adaptiveCard.js';
 import type { PolicyFinding } from '../jit/auditPolicies.js';
-import { JIT_PORTAL_PATH } from './nsgAlertCard.js';
+import { jitPortalUrl } from './portalLinks.js';
 import { describePort, describeSource } from './wording.js';
 
 /** A digest of the root cause: JIT policies that let anyone request access from anywhere. */
@@ -68,5 +68,5 @@ function buildAtLevel(
       ...(level < 2 ? ([['Policies', policies.slice(0, shown).join(', ')]] as [string, string][]) : []),
     ]),
   );
-  return adaptiveCard(headline, body, [{ title: 'Fix JIT policy', url: `${portalUrl}${JIT_PORTAL_PATH}` }]);
+  return adaptiveCard(headline, body, [{ title: 'Fix JIT policy', url: jitPortalUrl(portalUrl) }]);
 }

@@ -28,6 +28,8 @@ export interface RuleFinding {
 /** Everything an alert about wildcard JIT rules on one NSG says. */
 export interface GuardAlert {
   readonly subscriptionId: string;
+  /** The subscription's display name, when ARM gave it. */
+  readonly subscriptionName?: string;
   readonly resourceGroup: string;
   readonly nsgName: string;
   readonly nsgId: string;

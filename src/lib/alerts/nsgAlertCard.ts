@@ -13,6 +13,7 @@ import {
   type TextColor,
 } from './adaptiveCard.js';
 import { ACTION_LABEL, type GuardAlert, type RuleFinding } from './guardAlert.js';
+import { jitPortalUrl, nsgPortalUrl } from './portalLinks.js';
 import { describePort, describeSource } from './wording.js';
 
 /**
@@ -23,12 +24,6 @@ import { describePort, describeSource } from './wording.js';
 export function buildNsgAlertCard(alert: GuardAlert, portalUrl: string): AdaptiveCard {
   return fitForTeams((level) => buildAtLevel(alert, portalUrl, level), 3);
 }
-
-export function nsgPortalUrl(portalUrl: string, nsgId: string): string {
-  return `${portalUrl}/#resource${nsgId}/overview`;
-}
-
-export const JIT_PORTAL_PATH = '/#view/Microsoft_Azure_Security/JitVmsBlade';
 
 type Outcome = 'failed' | 'still-open' | 'exempt' | 'closed';
 
@@ -52,10 +47,8 @@ function buildAtLevel(alert: GuardAlert, portalUrl: string, level: number): Adap
   const outcome = outcomeOf(alert);
   const findings = alert.findings;
   const vms = distinct(findings.map((f) => f.vmName ?? 'an unknown VM'));
-  const requesters = distinct(findings.map((f) => requesterOf(f, alert)));
-  const justifications = distinct(
-    findings.flatMap((f) => (f.request?.justification ? [f.request.justification] : [])),
-  );
+  const byRequester = groupBy(findings, (f) => requesterOf(f, alert));
+  const justifications = justificationsOf(findings);
   const headline = headlineOf(alert, outcome);
   const body: CardElement[] = [
     paragraph([run(headline, { weight: 'Bolder', size: 'Medium', color: COLOR[outcome] })]),
@@ -88,9 +81,28 @@ function buildAtLevel(alert: GuardAlert, portalUrl: string, level: number): Adap
       ),
     );
   }
-  body.push(fact('Requested by', requesters.join(', '), level === 0 ? 300 : 120));
-  if (justifications.length > 0 && level < 2) {
-    body.push(fact('Justification', justifications.slice(0, 3).join(' | '), level === 0 ? 300 : 100));
+  if (byRequester.size === 1) {
+    body.push(fact('Requested by', [...byRequester.keys()][0]!, level === 0 ? 300 : 120));
+    if (justifications.length > 0 && level < 2) {
+      body.push(fact('Justification', justifications.slice(0, 3).join(' | '), level === 0 ? 300 : 100));
+    }
+  } else {
+    // Several people: one line each, with what they opened and why.
+    const shown = [...byRequester].slice(0, REQUESTER_LINES[level] ?? 2);
+    for (const [requester, theirs] of shown) {
+      const why = level < 2 ? justificationsOf(theirs).slice(0, 2).join(' | ') : '';
+      body.push(
+        fact(
+          `Requested by ${plain(requester, level === 0 ? 120 : 80)}`,
+          `${portsText(theirs)}${why === '' ? '' : `; why: ${why}`}`,
+          level === 0 ? 300 : 150,
+        ),
+      );
+    }
+    if (byRequester.size > shown.length)
+      body.push(
+        fact('Also requested by', `${byRequester.size - shown.length} more people (see the audit trail)`),
+      );
   }
   body.push(
     fact(
@@ -99,9 +111,12 @@ function buildAtLevel(alert: GuardAlert, portalUrl: string, level: number): Adap
       level === 0 ? 300 : 150,
     ),
   );
-  body.push(
-    fact(findings.length === 1 && findings[0]!.ports.length === 1 ? 'Port' : 'Ports', portsText(findings)),
-  );
+  if (byRequester.size === 1) {
+    body.push(
+      fact(findings.length === 1 && findings[0]!.ports.length === 1 ? 'Port' : 'Ports', portsText(findings)),
+    );
+  }
+  if (alert.subscriptionName !== undefined) body.push(fact('Subscription', alert.subscriptionName, 120));
   body.push(fact('Source', distinct(findings.flatMap((f) => f.sources.map(describeSource))).join(', ')));
   const cause = rootCauseOf(findings, vms);
   if (cause !== undefined) body.push(fact('Root cause', cause));
@@ -112,7 +127,7 @@ function buildAtLevel(alert: GuardAlert, portalUrl: string, level: number): Adap
     [findings.length === 1 ? 'Rule' : 'Rules', ruleNames(findings, level)],
     // The sweep has no writer to name; an event's writer is worth a look when it is not JIT.
     ...(alert.foundBy === 'sweep' ? [] : ([['Written by', alert.writer.display]] as [string, string][])),
-    ['Subscription', alert.subscriptionId],
+    [alert.subscriptionName === undefined ? 'Subscription' : 'Subscription id', alert.subscriptionId],
     ['Alert time', readableTime(alert.occurredAt)],
   ];
   if (level < 2) {
@@ -123,7 +138,7 @@ function buildAtLevel(alert: GuardAlert, portalUrl: string, level: number): Adap
     }
   }
   body.push(footer(reference));
-  const fixPolicy = { title: 'Fix JIT policy', url: `${portalUrl}${JIT_PORTAL_PATH}` };
+  const fixPolicy = { title: 'Fix JIT policy', url: jitPortalUrl(portalUrl) };
   const openNsg = { title: 'Open NSG', url: nsgPortalUrl(portalUrl, alert.nsgId) };
   // While the port is still open, removing the rule comes first.
   const buttons = outcome === 'closed' ? [fixPolicy, openNsg] : [openNsg, fixPolicy];
@@ -273,6 +288,22 @@ function dateOf(iso: string | undefined): string {
 function latest(times: readonly (string | undefined)[]): string | undefined {
   const known = times.filter((t): t is string => t !== undefined).sort();
   return known.at(-1);
+}
+
+/** How many requesters get a line of their own, per level; the rest are counted. */
+const REQUESTER_LINES = [8, 4, 2];
+
+function justificationsOf(findings: readonly RuleFinding[]): string[] {
+  return distinct(findings.flatMap((f) => (f.request?.justification ? [f.request.justification] : [])));
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  return groups;
 }
 
 function distinct(values: readonly string[]): string[] {

@@ -11,6 +11,7 @@ import {
   type CardElement,
   type TextColor,
 } from './adaptiveCard.js';
+import { activityLogUrl } from './portalLinks.js';
 import { describeAction } from './wording.js';
 import type { Severity } from '../role/roleDiff.js';
 
@@ -93,7 +94,15 @@ function buildAtLevel(alert: RoleAlert, portalUrl: string, level: number): Adapt
     ]),
   );
   return adaptiveCard(headline, body, [
-    { title: 'Open Activity log', url: `${portalUrl}/#view/Microsoft_Azure_ActivityLog/ActivityLogBlade` },
+    {
+      title: 'Open Activity log',
+      // Filtered to this role: its GUID appears in every write and delete of it.
+      url: activityLogUrl(portalUrl, {
+        searchString: alert.roleId?.split('/').at(-1) ?? alert.roleName,
+        subscriptionId: /^\/subscriptions\/([^/]+)/i.exec(alert.scope)?.[1],
+        around: alert.occurredAt,
+      }),
+    },
     { title: 'Open IAM', url: `${portalUrl}/#resource${alert.scope}/users` },
   ]);
 }

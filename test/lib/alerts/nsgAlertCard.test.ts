@@ -266,6 +266,80 @@ describe('buildNsgAlertCard', () => {
     expect(card.body.length).toBeLessThan(14);
   });
 
+  it('several requesters: one line each, with their VMs, ports and why; no separate port list', () => {
+    const rule = (i: number, vm: string, port: string, requestor: string, justification: string) =>
+      finding({
+        ruleName: `MicrosoftDefenderForCloud-JITRule-${i}-8C18BF8921F041989344B4F1E3A0C370`,
+        vmName: vm,
+        ports: [port],
+        request: { requestor, justification, startTimeUtc: undefined, endTimeUtc: undefined },
+      });
+    const card = buildNsgAlertCard(
+      alert({
+        nsgName: 'snet-web-nsg',
+        findings: [
+          rule(0, 'web-01', '22', 'barbara@contoso.com', 'Patching'),
+          rule(1, 'web-02', '3389', 'dmitri@contoso.com', 'INC-4711'),
+          rule(2, 'web-01', '3389', 'barbara@contoso.com', 'Patching'),
+          finding({ ruleName: 'r3', vmName: 'web-03', ports: ['22'], request: undefined }),
+        ],
+      }),
+      PORTAL,
+    );
+    const facts = cardFacts(card);
+    expect(facts['Requested by barbara@contoso.com (through JIT)']).toBe(
+      '22 (SSH), 3389 (RDP); why: Patching',
+    );
+    expect(facts['Requested by dmitri@contoso.com (through JIT)']).toBe('3389 (RDP); why: INC-4711');
+    expect(facts['Requested by unknown (no matching JIT request)']).toBe('22 (SSH)');
+    expect(facts).not.toHaveProperty('Ports');
+    expect(facts).not.toHaveProperty('Justification');
+    expect(facts.VMs).toBe('web-01, web-02, web-03 (resource group myRg1)');
+  });
+
+  it('a requester with rules on several VMs gets them per VM; past eight requesters the rest are counted', () => {
+    const many = Array.from({ length: 11 }, (_, i) =>
+      finding({
+        ruleName: `MicrosoftDefenderForCloud-JITRule-${i}-8C18BF8921F041989344B4F1E3A0C370`,
+        vmName: `vm${i % 2}`,
+        ports: ['22'],
+        request: {
+          requestor: `user${i}@contoso.com`,
+          justification: undefined,
+          startTimeUtc: undefined,
+          endTimeUtc: undefined,
+        },
+      }),
+    );
+    const card = buildNsgAlertCard(alert({ findings: many }), PORTAL);
+    const facts = cardFacts(card);
+    expect(Object.keys(facts).filter((k) => k.startsWith('Requested by '))).toHaveLength(8);
+    expect(facts['Also requested by']).toBe('3 more people (see the audit trail)');
+    const twoVms = buildNsgAlertCard(
+      alert({
+        findings: [
+          finding({ ruleName: 'a', vmName: 'vm1', ports: ['22'] }),
+          finding({ ruleName: 'b', vmName: 'vm2', ports: ['3389'] }),
+          finding({ ruleName: 'c', vmName: 'vm3', ports: ['22'], request: undefined }),
+        ],
+      }),
+      PORTAL,
+    );
+    expect(cardFacts(twoVms)['Requested by barbara@contoso.com (through JIT)']).toBe(
+      'vm1: 22 (SSH); vm2: 3389 (RDP); why: debugging',
+    );
+  });
+
+  it('names the subscription by its display name, its id in the footer; without a name, the id alone', () => {
+    const named = buildNsgAlertCard(alert({ subscriptionName: 'Contoso Production' }), PORTAL);
+    expect(cardFacts(named).Subscription).toBe('Contoso Production');
+    expect(cardFacts(named)['Subscription id']).toBe('20ff7fc3-e762-44dd-bd96-b71116dcdc23');
+    // Without a name, the footer's Subscription is the id.
+    const unnamed = buildNsgAlertCard(alert(), PORTAL);
+    expect(cardFacts(unnamed).Subscription).toBe('20ff7fc3-e762-44dd-bd96-b71116dcdc23');
+    expect(cardFacts(unnamed)).not.toHaveProperty('Subscription id');
+  });
+
   it('stays under 28 KB in the worst case: many rules, long justifications full of control characters', () => {
     const many = Array.from({ length: 60 }, (_, i) =>
       finding({

@@ -70,10 +70,21 @@ describe('buildRoleAlertCard', () => {
       Action: 'restored the least-privilege definition',
       'Role id': '/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/g',
     });
-    expect(card.actions[0]).toEqual({
-      type: 'Action.OpenUrl',
-      title: 'Open Activity log',
-      url: 'https://portal.azure.com/#view/Microsoft_Azure_ActivityLog/ActivityLogBlade',
+    expect(card.actions[0]).toMatchObject({ type: 'Action.OpenUrl', title: 'Open Activity log' });
+    // Filtered to this role (its GUID) in its subscription, from a day before to an hour after.
+    const prefix =
+      'https://portal.azure.com/#blade/Microsoft_Azure_ActivityLog/ActivityLogBlade/queryInputs/';
+    const url = card.actions[0]!.url;
+    expect(url.startsWith(prefix)).toBe(true);
+    expect(url).not.toMatch(/[{}" ]/);
+    expect(JSON.parse(decodeURIComponent(url.slice(prefix.length)))).toEqual({
+      query: {
+        searchString: 'g',
+        timeSpan: '3',
+        startTime: '2026-11-24T10:00:00.000Z',
+        endTime: '2026-11-25T11:00:00.000Z',
+        subscriptions: ['s'],
+      },
     });
   });
 

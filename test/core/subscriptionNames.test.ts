@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArmCallError } from '../../src/adapters/armCallError.js';
+import {
+  createSubscriptionGateway,
+  type SubscriptionGateway,
+} from '../../src/adapters/subscriptionGateway.js';
+import { loadConfig } from '../../src/config/settings.js';
+import { createArmCredential } from '../../src/adapters/armCredential.js';
+import type { Logger } from '../../src/core/logger.js';
+import { cacheSubscriptionNames, NAME_TTL_MS } from '../../src/core/subscriptionNames.js';
+import { TestWorld, SUBSCRIPTION, SUBSCRIPTION_NAME } from '../support/world.js';
+
+function recordingLogger() {
+  const warnings: string[] = [];
+  const log: Logger = { debug() {}, info() {}, warn: (m) => void warnings.push(m), error() {} };
+  return { log, warnings };
+}
+
+describe('subscription display names for cards', () => {
+  const world = new TestWorld();
+  let gateway: SubscriptionGateway;
+  beforeAll(async () => {
+    await world.start();
+    const config = loadConfig(world.env);
+    gateway = createSubscriptionGateway(config, createArmCredential(config));
+  });
+  afterAll(() => world.stop());
+
+  it('reads the name through ARM (GET /subscriptions/{id}); an unknown subscription is an ArmCallError', async () => {
+    expect(await gateway.displayName(SUBSCRIPTION)).toBe(SUBSCRIPTION_NAME);
+    const other = '11111111-2222-3333-4444-555555555555';
+    const failure = await gateway.displayName(other).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ArmCallError);
+    expect((failure as ArmCallError).statusCode).toBe(404);
+    expect((failure as ArmCallError).message).toContain(`/subscriptions/${other}`);
+    world.arm.injectFault(
+      { kind: 'status', status: 403, code: 'AuthorizationFailed' },
+      { path: /^\/subscriptions\/[^/]+$/, times: 1 },
+    );
+    const denied = await gateway.displayName(SUBSCRIPTION).catch((e: unknown) => e);
+    expect((denied as ArmCallError).kind).toBe('permission-denied');
+  });
+
+  it('reads each name once an hour per instance; a failed read leaves the name out, warns, and is tried again', async () => {
+    let clock = 0;
+    const calls: string[] = [];
+    let fail = true;
+    const names = cacheSubscriptionNames(
+      {
+        async displayName(id) {
+          calls.push(id);
+          if (fail) throw new Error('read subscription failed: throttled (HTTP 429)');
+          return 'Contoso Production';
+        },
+      },
+      () => new Date(clock),
+    );
+    const { log, warnings } = recordingLogger();
+    expect(await names('SUB-1', log)).toBeUndefined();
+    expect(warnings).toEqual([
+      'the card shows subscription SUB-1 without its name: read subscription failed: throttled (HTTP 429)',
+    ]);
+    fail = false;
+    const [a, b] = await Promise.all([names('SUB-1', log), names('sub-1', log)]);
+    expect([a, b]).toEqual(['Contoso Production', 'Contoso Production']);
+    expect(calls).toHaveLength(2);
+    clock = NAME_TTL_MS - 1;
+    await names('sub-1', log);
+    expect(calls).toHaveLength(2);
+    clock = NAME_TTL_MS + 1;
+    await names('sub-1', log);
+    expect(calls).toHaveLength(3);
+  });
+});
