@@ -353,13 +353,19 @@ async function exposureWindow(
     const toAccepted: number[] = [];
     const toGone: number[] = [];
     const exposure: number[] = [];
+    let untimed = 0;
     for (const outcome of outcomes) {
       if (outcome === undefined || outcome.status !== 'acted') continue;
       for (const finding of outcome.findings) {
         const vm = finding.vmName ?? '';
         const requested = requestedAt.get(vm);
         const delivered = deliveredAt.get(vm);
-        if (requested === undefined || delivered === undefined || finding.removedAt === undefined) continue;
+        if (requested === undefined || delivered === undefined) continue;
+        // Removed by an attempt that failed later: the redelivery confirms it without the times.
+        if (finding.removedAt === undefined) {
+          untimed += 1;
+          continue;
+        }
         const accepted = Date.parse(finding.deleteAcceptedAt ?? '') - t0;
         const gone = Date.parse(finding.removedAt) - t0;
         toDelivered.push(delivered - requested);
@@ -375,7 +381,7 @@ async function exposureWindow(
     const calls = `${ours.length} guardrail ARM calls, 429 on ${refused('GET')} reads and ${refused('DELETE')} deletes, ${redelivered} redeliveries`;
     const goal = percentile(toAccepted, 99) <= 2000 ? 'met' : 'MISSED';
     const how = 'concurrency' in arrival ? `${arrival.concurrency} at once` : `${arrival.perSecond} a second`;
-    return `exposure window in the sandbox, ${requests} JIT requests with * (${how}), ${exposure.length} removed, ${unhandled} unhandled: request → event delivered ${p(toDelivered)}; delivered → DELETE accepted ${p(toAccepted)} (goal p99 ≤ 2 s: ${goal}); accepted → rule gone ${p(toGone)}; request → rule gone ${p(exposure)}; ${calls}`;
+    return `exposure window in the sandbox, ${requests} JIT requests with * (${how}), ${exposure.length} removed and timed, ${untimed} removed by an attempt that failed afterwards (confirmed on redelivery, not timed), ${unhandled} unhandled: request → event delivered ${p(toDelivered)}; delivered → DELETE accepted ${p(toAccepted)} (goal p99 ≤ 2 s: ${goal}); accepted → rule gone ${p(toGone)}; request → rule gone ${p(exposure)}; ${calls}`;
   } finally {
     await world.stop();
   }

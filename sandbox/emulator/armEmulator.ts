@@ -34,6 +34,12 @@ export interface ArmEmulatorOptions {
   /** How JIT's rule writes show up as events; default one NSG write. */
   readonly jitWriteStyle?: 'nsg' | 'rule';
   /**
+   * How long the NSG stays busy after JIT's own write (its event is sent when ARM accepts the PUT,
+   * while the network RP still applies it); default 1000. Recorded: an NSG or rule PUT answers 201
+   * with `Retry-After: 1` and its operation has Succeeded at the first poll.
+   */
+  readonly jitWriteHoldMs?: number;
+  /**
    * How long role definition lists lag a write (they leave the role out meanwhile); default 2000.
    * Recorded: two lists 0 and 1 s after an update were both empty; how long it lasts is not.
    */
@@ -88,6 +94,7 @@ export class ArmEmulator {
       lroRetryAfterSeconds: options.lroRetryAfterSeconds ?? 1,
       latencyMs: options.latencyMs ?? 0,
       jitWriteStyle: options.jitWriteStyle ?? 'nsg',
+      jitWriteHoldMs: options.jitWriteHoldMs ?? 1_000,
       roleReadLagMs: options.roleReadLagMs ?? 2_000,
     };
     this.roles = new RoleDefinitionStore({ readLagMs: () => this.options.roleReadLagMs });
@@ -119,7 +126,11 @@ export class ArmEmulator {
     };
     this.routes = [
       ...networkRoutes(core),
-      ...securityRoutes(core, { writeStyle: () => this.options.jitWriteStyle }),
+      ...securityRoutes(core, {
+        writeStyle: () => this.options.jitWriteStyle,
+        writeHoldMs: () => this.options.jitWriteHoldMs,
+        holdNsg: (nsgId, ms, operationName) => this.holdNsg(nsgId, ms, operationName),
+      }),
       ...authorizationRoutes(core, this.roles),
       ...computeRoutes(core),
       ...subscriptionRoutes(core),

@@ -35,6 +35,9 @@ interface PolicyVm {
 export interface JitEmulationOptions {
   /** How JIT's writes appear as events: one NSG write (a PUT of the whole NSG) or one per rule. */
   readonly writeStyle: () => 'nsg' | 'rule';
+  /** How long the network RP keeps applying JIT's write after ARM accepted it; 0: done at once. */
+  readonly writeHoldMs: () => number;
+  readonly holdNsg: (nsgId: string, ms: number, operationName: string) => void;
 }
 
 export function policyId(
@@ -64,6 +67,10 @@ export function securityRoutes(core: EmulatorCore, options: JitEmulationOptions)
     nsg: NsgJson,
     ruleIds: readonly string[],
   ) => {
+    // ARM sends the write event once the PUT is accepted; the network RP is still applying it, so
+    // for a while the NSG takes no other write (the guardrail's DELETE meets contention).
+    const hold = options.writeHoldMs();
+    if (hold > 0) options.holdNsg(nsg.id, hold, 'PutNetworkSecurityGroupOperation');
     const common = {
       type: 'Microsoft.Resources.ResourceWriteSuccess' as const,
       subscriptionId,

@@ -165,3 +165,34 @@ describe('a rule that changes between the judgement and the DELETE', () => {
     expect(cardsAbout('found by the sweep')).toBe(1);
   });
 });
+
+/**
+ * As real ARM sends it: the write event comes once ARM accepted JIT's PUT, while the network RP is
+ * still applying it, so the guardrail's DELETE meets "another operation is updating" (429).
+ */
+describe("JIT's own write still under way when the event arrives", () => {
+  const world = new TestWorld({ jitWriteHoldMs: 1_000 });
+  beforeAll(async () => {
+    await world.start();
+    world.collectEvents();
+  });
+  afterAll(() => world.stop());
+
+  it('the DELETE meets 429 contention, waits its Retry-After and removes the rule: one card, the wait in its times', async () => {
+    const barbara = world.actor('barbara@contoso.com');
+    const { vm, event, ruleName } = await world.wildcardJitRule(barbara, 'busy1', 'patching');
+    world.arm.clearRequestLog();
+    await world.deliver(event);
+    expect(world.arm.getNsg(vm.nsgId)!.properties.securityRules.map((r) => r.name)).not.toContain(ruleName);
+    const deletes = world.guardrailCalls().filter((c) => c.method === 'DELETE');
+    expect(deletes.map((c) => c.status)).toEqual([429, 202]);
+    expect(world.teams.cards).toHaveLength(1);
+    expect(world.cardHeadlines()[0]).toBe('Closed: busy1 port 22 (SSH) was open to the internet');
+    expect(JSON.stringify(world.teams.cards[0]!.body)).toMatch(/ARM took the delete [1-9]\d* s after/);
+    const audit = await runtimeFromEnvironment().guardDeps(silentLogger).audit.recent(5);
+    const removed = audit.find((r) => r.rule === ruleName && r.verdict === 'remove')!;
+    expect(Date.parse(removed.deleteAcceptedAt!) - Date.parse(removed.writtenAt!)).toBeGreaterThanOrEqual(
+      900,
+    );
+  });
+});

@@ -116,7 +116,7 @@ describe('the swagger check itself', () => {
 });
 
 describe('the ARM emulator answers as the published contract says', () => {
-  const arm = new ArmEmulator({ pageSize: 2, lroRetryAfterSeconds: 0 });
+  const arm = new ArmEmulator({ pageSize: 2, lroRetryAfterSeconds: 0, jitWriteHoldMs: 0 });
   let vmId = '';
   const call = (method: string, path: string, body?: unknown) =>
     armRequest(arm.url, arm.ca, method, path, body === undefined ? {} : { body });
@@ -716,5 +716,44 @@ describe('one operation per NSG at a time, as the network RP runs them', () => {
     }
     expect(done).toBe(true);
     expect((await armRequest(arm.url, arm.ca, 'DELETE', `${NSG}/securityRules/b${NET}`)).status).toBe(202);
+  });
+  it("JIT's own write holds the NSG after its event (jitWriteHoldMs): a write meanwhile meets 429 naming JIT's operation", async () => {
+    const jit = await new ArmEmulator({ jitWriteHoldMs: 400 }).start();
+    try {
+      const { vmId, nsgId } = jit.seedVm({
+        subscriptionId: SUB,
+        resourceGroup: RG,
+        name: 'held',
+        location: 'westeurope',
+      });
+      const actor = new JitActor({
+        armUrl: jit.url,
+        ca: jit.ca,
+        subscriptionId: SUB,
+        resourceGroup: RG,
+        location: 'westeurope',
+        upn: 'barbara@contoso.com',
+      });
+      await actor.enable(vmId, [22]);
+      await new Promise((r) => setTimeout(r, 450));
+      await actor.request(vmId, 22, '*');
+      const allow = jit.getNsg(nsgId)!.properties.securityRules.find((r) => r.properties.access === 'Allow')!;
+      const contended = await armRequest(
+        jit.url,
+        jit.ca,
+        'DELETE',
+        `${nsgId}/securityRules/${allow.name}${NET}`,
+      );
+      expect(contended.status).toBe(429);
+      expect(contended.headers['retry-after']).toBe('1');
+      expect(JSON.stringify(contended.body)).toContain('Operation PutNetworkSecurityGroupOperation');
+      expect((await armRequest(jit.url, jit.ca, 'GET', `${nsgId}${NET}`)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 450));
+      expect(
+        (await armRequest(jit.url, jit.ca, 'DELETE', `${nsgId}/securityRules/${allow.name}${NET}`)).status,
+      ).toBe(202);
+    } finally {
+      await jit.stop();
+    }
   });
 });

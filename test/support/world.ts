@@ -44,7 +44,8 @@ export class TestWorld {
   env: Record<string, string> = {};
 
   constructor(options: ArmEmulatorOptions = {}) {
-    this.arm = new ArmEmulator({ lroRetryAfterSeconds: 0, ...options });
+    // Fast by default: no LRO waits, and JIT's own write done at once (the realistic hold is tested on its own).
+    this.arm = new ArmEmulator({ lroRetryAfterSeconds: 0, jitWriteHoldMs: 0, ...options });
     this.arm.nameSubscription(SUBSCRIPTION, SUBSCRIPTION_NAME);
   }
 

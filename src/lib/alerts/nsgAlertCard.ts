@@ -111,12 +111,12 @@ function buildAtLevel(alert: GuardAlert, portalUrl: string, level: number): Adap
       level === 0 ? 300 : 150,
     ),
   );
+  if (alert.subscriptionName !== undefined) body.push(fact('Subscription', alert.subscriptionName, 120));
   if (byRequester.size === 1) {
     body.push(
       fact(findings.length === 1 && findings[0]!.ports.length === 1 ? 'Port' : 'Ports', portsText(findings)),
     );
   }
-  if (alert.subscriptionName !== undefined) body.push(fact('Subscription', alert.subscriptionName, 120));
   body.push(fact('Source', distinct(findings.flatMap((f) => f.sources.map(describeSource))).join(', ')));
   const cause = rootCauseOf(findings, vms);
   if (cause !== undefined) body.push(fact('Root cause', cause));
@@ -185,8 +185,12 @@ function storyOf(alert: GuardAlert, outcome: Outcome): string | undefined {
   const written = first?.writtenAt;
   switch (outcome) {
     case 'closed': {
-      const removed = latest(alert.findings.map((f) => f.removedAt)) ?? alert.occurredAt;
+      const timed = latest(alert.findings.map((f) => f.removedAt));
+      const removed = timed ?? alert.occurredAt;
       if (written === undefined) return `Removed at ${readableTime(removed)}.`;
+      // Removed by an earlier attempt that did not finish (its end was not recorded): an upper bound.
+      if (timed === undefined)
+        return `Open for at most ${readableDuration(Date.parse(removed) - Date.parse(written))}: opened at ${readableTime(written)}, found removed at ${readableTime(removed)} (an earlier attempt took it).`;
       const longest = alert.findings.length > 1 ? 'Longest open' : 'Open for';
       const open = readableDuration(Date.parse(removed) - Date.parse(written));
       const accepted = latest(alert.findings.map((f) => f.deleteAcceptedAt));

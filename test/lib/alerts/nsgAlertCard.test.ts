@@ -206,6 +206,19 @@ describe('buildNsgAlertCard', () => {
     );
   });
 
+  it('a removal an earlier attempt made (its end not recorded) gives an upper bound, not a made-up time', () => {
+    const card = buildNsgAlertCard(
+      alert({
+        occurredAt: '2026-11-25T10:00:41.000Z',
+        findings: [finding({ writtenAt: '2026-11-25T10:00:01.000Z' })],
+      }),
+      PORTAL,
+    );
+    expect(cardText(card).split('\n')[1]).toBe(
+      'Open for at most 40 s: opened at 10:00:01 UTC, 25 Nov 2026, found removed at 10:00:41 UTC, 25 Nov 2026 (an earlier attempt took it).',
+    );
+  });
+
   it('while the port is still open, Open NSG is the first button', () => {
     for (const overrides of [
       { mode: 'report' as const, findings: [finding({ action: 'would-remove' })] },
