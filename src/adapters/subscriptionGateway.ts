@@ -8,6 +8,9 @@ import { armClientOptions } from './armClientOptions.js';
 /** The subscriptions API version (Microsoft.Resources, stable since December 2022). */
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
 
+/** How long a card waits for the subscription's name before it goes without it. */
+export const NAME_READ_TIMEOUT_MS = 3_000;
+
 /** Reads a subscription's display name: the name ops know it by, for cards. */
 export interface SubscriptionGateway {
   /** Its display name; throws an `ArmCallError` when ARM does not say. */
@@ -21,10 +24,13 @@ export interface SubscriptionGateway {
 export function createSubscriptionGateway(
   config: GuardrailConfig,
   credential: TokenCredential,
+  timeoutMs = NAME_READ_TIMEOUT_MS,
 ): SubscriptionGateway {
   const options = armClientOptions(config);
   const client = new ServiceClient({
     ...options,
+    // A name is worth less than a prompt alert: one try, soon given up (see NAME_READ_TIMEOUT_MS).
+    retryOptions: { maxRetries: 0 },
     credential,
     credentialScopes: [`${config.arm.endpoint}/.default`],
   });
@@ -37,6 +43,7 @@ export function createSubscriptionGateway(
             url: `${config.arm.endpoint}${path}?api-version=${SUBSCRIPTIONS_API_VERSION}`,
             method: 'GET',
             headers: createHttpHeaders({ accept: 'application/json' }),
+            timeout: timeoutMs,
           }),
         );
         const body = parse(response.bodyAsText ?? undefined);

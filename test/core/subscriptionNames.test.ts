@@ -41,6 +41,25 @@ describe('subscription display names for cards', () => {
     expect((denied as ArmCallError).kind).toBe('permission-denied');
   });
 
+  it('gives up soon and tries once: a slow or throttled answer costs the card its name, not the alert its time', async () => {
+    const config = loadConfig(world.env);
+    const quick = createSubscriptionGateway(config, createArmCredential(config), 200);
+    world.arm.injectFault({ kind: 'latency', ms: 1_000 }, { path: /^\/subscriptions\/[^/]+$/, times: 1 });
+    const started = Date.now();
+    const slow = await quick.displayName(SUBSCRIPTION).catch((e: unknown) => e);
+    expect(slow).toBeInstanceOf(ArmCallError);
+    expect(Date.now() - started).toBeLessThan(900);
+    world.arm.clearRequestLog();
+    world.arm.injectFault(
+      { kind: 'status', status: 429, code: 'SubscriptionRequestsThrottled', retryAfter: 30 },
+      { path: /^\/subscriptions\/[^/]+$/, times: 1 },
+    );
+    const throttled = await quick.displayName(SUBSCRIPTION).catch((e: unknown) => e);
+    expect((throttled as ArmCallError).kind).toBe('throttled');
+    expect(world.arm.countRequests({ path: /^\/subscriptions\/[^/]+$/ })).toBe(1);
+    expect(await quick.displayName(SUBSCRIPTION)).toBe(SUBSCRIPTION_NAME);
+  });
+
   it('reads each name once an hour per instance; a failed read leaves the name out, warns, and is tried again', async () => {
     let clock = 0;
     const calls: string[] = [];
