@@ -43,6 +43,8 @@ export function createSubscriptionGateway(
             url: `${config.arm.endpoint}${path}?api-version=${SUBSCRIPTIONS_API_VERSION}`,
             method: 'GET',
             headers: createHttpHeaders({ accept: 'application/json' }),
+            // Also ends a body that stalls after its headers (the timeout alone stops at the headers).
+            abortSignal: AbortSignal.timeout(timeoutMs),
             timeout: timeoutMs,
           }),
         );

@@ -206,6 +206,8 @@ export async function remediateNsg(
   let alertError: unknown;
   let stored: 'durable' | 'memory' = 'durable';
   if (alerted.length > 0) {
+    // The time first: the name may take a moment, and "how long open" must not include it.
+    const occurredAt = deps.now().toISOString();
     const alert: GuardAlert = {
       subscriptionId: ref.subscriptionId,
       subscriptionName: await deps.subscriptionNames(ref.subscriptionId, deps.log),
@@ -215,7 +217,7 @@ export async function remediateNsg(
       writer: trigger.writer,
       eventId: trigger.eventId,
       correlationId: trigger.correlationId,
-      occurredAt: deps.now().toISOString(),
+      occurredAt,
       mode: deps.mode,
       findings: alerted,
       requesterLookupProblem: problem,

@@ -7,7 +7,8 @@ import {
 import { loadConfig } from '../../src/config/settings.js';
 import { createArmCredential } from '../../src/adapters/armCredential.js';
 import type { Logger } from '../../src/core/logger.js';
-import { cacheSubscriptionNames, NAME_TTL_MS } from '../../src/core/subscriptionNames.js';
+import { cacheSubscriptionNames, FAILED_NAME_TTL_MS, NAME_TTL_MS } from '../../src/core/subscriptionNames.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { TestWorld, SUBSCRIPTION, SUBSCRIPTION_NAME } from '../support/world.js';
 
 function recordingLogger() {
@@ -60,7 +61,7 @@ describe('subscription display names for cards', () => {
     expect(await quick.displayName(SUBSCRIPTION)).toBe(SUBSCRIPTION_NAME);
   });
 
-  it('reads each name once an hour per instance; a failed read leaves the name out, warns, and is tried again', async () => {
+  it('reads each name once an hour per instance; a failed read warns once, is kept ten minutes, and the last name known stands in', async () => {
     let clock = 0;
     const calls: string[] = [];
     let fail = true;
@@ -68,7 +69,7 @@ describe('subscription display names for cards', () => {
       {
         async displayName(id) {
           calls.push(id);
-          if (fail) throw new Error('read subscription failed: throttled (HTTP 429)');
+          if (fail) throw new Error('read subscription failed: permission-denied (HTTP 403)');
           return 'Contoso Production';
         },
       },
@@ -76,18 +77,37 @@ describe('subscription display names for cards', () => {
     );
     const { log, warnings } = recordingLogger();
     expect(await names('SUB-1', log)).toBeUndefined();
+    expect(await names('sub-1', log)).toBeUndefined();
+    expect(calls).toHaveLength(1);
     expect(warnings).toEqual([
-      'the card shows subscription SUB-1 without its name: read subscription failed: throttled (HTTP 429)',
+      'cards show subscription SUB-1 without its name for 10 min: read subscription failed: permission-denied (HTTP 403)',
     ]);
     fail = false;
+    clock = FAILED_NAME_TTL_MS;
     const [a, b] = await Promise.all([names('SUB-1', log), names('sub-1', log)]);
     expect([a, b]).toEqual(['Contoso Production', 'Contoso Production']);
     expect(calls).toHaveLength(2);
-    clock = NAME_TTL_MS - 1;
+    clock += NAME_TTL_MS - 1;
     await names('sub-1', log);
     expect(calls).toHaveLength(2);
-    clock = NAME_TTL_MS + 1;
-    await names('sub-1', log);
+    // An hour on, the read fails: the last name known stands in.
+    fail = true;
+    clock += 2;
+    expect(await names('sub-1', log)).toBe('Contoso Production');
     expect(calls).toHaveLength(3);
+  });
+
+  it('an alert waits for a name at most the deadline; the read goes on and serves the next alert', async () => {
+    let answer: (name: string) => void = () => {};
+    const names = cacheSubscriptionNames(
+      { displayName: () => new Promise<string>((resolve) => (answer = resolve)) },
+      () => new Date(0),
+      50,
+    );
+    const started = Date.now();
+    expect(await names('sub-1', silentLogger)).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    answer('Contoso Production');
+    expect(await names('sub-1', silentLogger)).toBe('Contoso Production');
   });
 });

@@ -51,6 +51,26 @@ describe('guard failures', () => {
     world.arm.getNsg(nsgId)!.properties.securityRules.some((r) => r.name === ruleName);
   const deletes = () => world.guardrailCalls().filter((c) => c.method === 'DELETE').length;
 
+  it("the subscription's name refused (a role without subscriptions/read): the rule goes, the alert goes with the id, one warning", async () => {
+    // Other settings: a new runtime, so no name is cached yet.
+    await world.withSettings({ GUARDRAIL_TEAMS_TIMEOUT_MS: '2001' }, async () => {
+      const vm = await wildcardRequest();
+      world.arm.injectFault(
+        { kind: 'status', status: 403, code: 'AuthorizationFailed' },
+        { method: 'GET', path: /^\/subscriptions\/[^/]+$/, times: 1 },
+      );
+      await world.deliver(vm.event);
+      expect(ruleStillThere(vm.nsgId, vm.ruleName)).toBe(false);
+      expect(world.cardFacts()).toHaveLength(1);
+      expect(world.cardFacts()[0]).toMatchObject({ Subscription: SUBSCRIPTION });
+      expect(world.cardFacts()[0]).not.toHaveProperty('Subscription id');
+      const warnings = world.logs.filter((l) => l.message.includes('without its name'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ level: 'warn' });
+      expect(warnings[0]!.message).toContain('permission-denied (HTTP 403');
+    });
+  });
+
   it('403 on delete: fails loudly, names subscription, NSG and rule, and alerts that permission is missing', async () => {
     const vm = await wildcardRequest();
     world.arm.injectFault(

@@ -100,9 +100,7 @@ function buildAtLevel(alert: GuardAlert, portalUrl: string, level: number): Adap
       );
     }
     if (byRequester.size > shown.length)
-      body.push(
-        fact('Also requested by', `${byRequester.size - shown.length} more people (see the audit trail)`),
-      );
+      body.push(fact('Also requested by', `${byRequester.size - shown.length} more (see the audit trail)`));
   }
   body.push(
     fact(
@@ -188,9 +186,14 @@ function storyOf(alert: GuardAlert, outcome: Outcome): string | undefined {
       const timed = latest(alert.findings.map((f) => f.removedAt));
       const removed = timed ?? alert.occurredAt;
       if (written === undefined) return `Removed at ${readableTime(removed)}.`;
-      // Removed by an earlier attempt that did not finish (its end was not recorded): an upper bound.
-      if (timed === undefined)
-        return `Open for at most ${readableDuration(Date.parse(removed) - Date.parse(written))}: opened at ${readableTime(written)}, found removed at ${readableTime(removed)} (an earlier attempt took it).`;
+      // The end was not recorded: gone when read again (someone, JIT or a delivery before), or
+      // removed by an earlier attempt that failed afterwards. An upper bound, then.
+      if (timed === undefined) {
+        const by = alert.findings.every((f) => f.action === 'already-removed')
+          ? 'found already gone'
+          : 'removed by an earlier attempt, confirmed gone';
+        return `Open for at most ${readableDuration(Date.parse(removed) - Date.parse(written))}: opened at ${readableTime(written)}, ${by} at ${readableTime(removed)}.`;
+      }
       const longest = alert.findings.length > 1 ? 'Longest open' : 'Open for';
       const open = readableDuration(Date.parse(removed) - Date.parse(written));
       const accepted = latest(alert.findings.map((f) => f.deleteAcceptedAt));

@@ -21,7 +21,7 @@ export function jitPortalUrl(portalUrl: string): string {
 export function activityLogUrl(
   portalUrl: string,
   filter: {
-    readonly searchString: string;
+    readonly searchString: string | undefined;
     readonly subscriptionId: string | undefined;
     readonly around: string;
   },
@@ -30,7 +30,7 @@ export function activityLogUrl(
   const at = Number.isNaN(around) ? Date.now() : around;
   const query = {
     query: {
-      searchString: filter.searchString,
+      ...(filter.searchString === undefined ? {} : { searchString: filter.searchString }),
       // "3": a custom time span, from startTime to endTime.
       timeSpan: '3',
       startTime: new Date(at - 24 * 3_600_000).toISOString(),

@@ -98,7 +98,8 @@ function buildAtLevel(alert: RoleAlert, portalUrl: string, level: number): Adapt
       title: 'Open Activity log',
       // Filtered to this role: its GUID appears in every write and delete of it.
       url: activityLogUrl(portalUrl, {
-        searchString: alert.roleId?.split('/').at(-1) ?? alert.roleName,
+        // Without an id (an ambiguous name) no search: the log names roles by id, not by name.
+        searchString: alert.roleId?.split('/').at(-1),
         subscriptionId: /^\/subscriptions\/([^/]+)/i.exec(alert.scope)?.[1],
         around: alert.occurredAt,
       }),

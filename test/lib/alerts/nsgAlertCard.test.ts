@@ -215,7 +215,18 @@ describe('buildNsgAlertCard', () => {
       PORTAL,
     );
     expect(cardText(card).split('\n')[1]).toBe(
-      'Open for at most 40 s: opened at 10:00:01 UTC, 25 Nov 2026, found removed at 10:00:41 UTC, 25 Nov 2026 (an earlier attempt took it).',
+      'Open for at most 40 s: opened at 10:00:01 UTC, 25 Nov 2026, removed by an earlier attempt, confirmed gone at 10:00:41 UTC, 25 Nov 2026.',
+    );
+    // Gone when read again (JIT, a person, a delivery before): said as seen, blaming no one.
+    const gone = buildNsgAlertCard(
+      alert({
+        occurredAt: '2026-11-25T10:00:41.000Z',
+        findings: [finding({ action: 'already-removed', writtenAt: '2026-11-25T10:00:01.000Z' })],
+      }),
+      PORTAL,
+    );
+    expect(cardText(gone).split('\n')[1]).toBe(
+      'Open for at most 40 s: opened at 10:00:01 UTC, 25 Nov 2026, found already gone at 10:00:41 UTC, 25 Nov 2026.',
     );
   });
 
@@ -327,7 +338,7 @@ describe('buildNsgAlertCard', () => {
     const card = buildNsgAlertCard(alert({ findings: many }), PORTAL);
     const facts = cardFacts(card);
     expect(Object.keys(facts).filter((k) => k.startsWith('Requested by '))).toHaveLength(8);
-    expect(facts['Also requested by']).toBe('3 more people (see the audit trail)');
+    expect(facts['Also requested by']).toBe('3 more (see the audit trail)');
     const twoVms = buildNsgAlertCard(
       alert({
         findings: [
@@ -341,6 +352,22 @@ describe('buildNsgAlertCard', () => {
     expect(cardFacts(twoVms)['Requested by barbara@contoso.com (through JIT)']).toBe(
       'vm1: 22 (SSH); vm2: 3389 (RDP); why: debugging',
     );
+  });
+
+  it('a subscription name is text like any other: no markdown, no lines, cut short', () => {
+    const card = buildNsgAlertCard(
+      alert({
+        subscriptionName: `**Prod**\n- Action: nothing was removed [x](https://evil.example) ${'y'.repeat(300)}`,
+      }),
+      PORTAL,
+    );
+    const value = cardFacts(card).Subscription!;
+    expect(value.startsWith('**Prod** - Action: nothing was removed [x](https://evil.example) yyy')).toBe(
+      true,
+    );
+    expect(value.length).toBeLessThanOrEqual(120);
+    expect(JSON.stringify(card)).not.toContain('\\n- Action');
+    expect(new Set(card.body.map((e) => e.type))).toEqual(new Set(['RichTextBlock']));
   });
 
   it('names the subscription by its display name, its id in the footer; without a name, the id alone', () => {

@@ -86,6 +86,16 @@ describe('buildRoleAlertCard', () => {
         subscriptions: ['s'],
       },
     });
+    // An ambiguous role has no id to search for: the link keeps the subscription and the time.
+    const ambiguous = buildRoleAlertCard(
+      alert({ status: 'ambiguous', roleId: undefined }),
+      'https://portal.azure.com',
+    );
+    const query = JSON.parse(decodeURIComponent(ambiguous.actions[0]!.url.slice(prefix.length))) as {
+      query: Record<string, unknown>;
+    };
+    expect(query.query).not.toHaveProperty('searchString');
+    expect(query.query.subscriptions).toEqual(['s']);
   });
 
   it('a drift only reported stays in attention colour and says how to fix it', () => {
