@@ -6,5 +6,10 @@ export interface CliIo {
   readonly progress: (text: string) => void;
   readonly now: () => Date;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether standard error is a terminal (progress bars redraw in place). */
   readonly isTty: boolean;
+  /** Standard input; the process's own when absent (optional so test doubles that never read it may leave it out). */
+  readonly stdin?: AsyncIterable<Uint8Array | string>;
+  /** Whether standard input is a terminal, i.e. nothing was piped in and a read waits for typing. */
+  readonly stdinIsTty?: boolean;
 }

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { redact } from '../core/redact.js';
 import type { CliIo } from './cliIo.js';
+import { packageRoot } from './packageRoot.js';
 import { UsageError } from './readInput.js';
 
 const HELP = `Usage: jit-guardrail <command> [options]
@@ -11,6 +14,11 @@ Commands:
   audit list [--limit N]          the latest decisions from the audit table
   demo                            run the whole story offline against the embedded emulator; exit 0 if it held
   sandbox start | request-jit     the local world behind 'npm start', and a way to ask it for JIT access
+  help [COMMAND]                  this list, or a command's options
+
+Options:
+  --help, -h                      this list
+  --version, -v                   print the version
 
 Run 'jit-guardrail <command> --help' for a command's options.`;
 
@@ -50,13 +58,20 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 /** Runs the CLI and returns the process exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
+  if (name === '--version' || name === '-v') {
+    io.stdout(`jit-guardrail ${packageVersion()}`);
+    return 0;
+  }
+  if (name === 'help' && args[0] !== undefined && Object.hasOwn(COMMANDS, args[0])) {
+    return runCli([args[0], '--help'], io);
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(HELP);
     return name === undefined ? 2 : 0;
   }
-  const load = COMMANDS[name];
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (load === undefined) {
-    io.stderr(`jit-guardrail: unknown command '${name}'\n${HELP}`);
+    io.stderr(`jit-guardrail: unknown command '${name}'; run 'jit-guardrail --help' for the commands`);
     return 2;
   }
   const command = await load();
@@ -70,11 +85,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return await command.run(args, name === 'sandbox' ? io : redactingIo(io));
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`jit-guardrail ${name}: ${error.message}\n${command.help}`);
+      io.stderr(`jit-guardrail ${name}: ${error.message}; see 'jit-guardrail ${name} --help'`);
       return 2;
     }
     throw error;
   }
+}
+
+/** The version in this package's package.json. */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(packageRoot(import.meta.url), 'package.json'), 'utf8')) as {
+    version?: unknown;
+  };
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
 }
 
 function redactingIo(io: CliIo): CliIo {
@@ -94,6 +117,8 @@ export async function main(): Promise<void> {
     now: () => new Date(),
     env: process.env,
     isTty: process.stderr.isTTY === true,
+    stdin: process.stdin,
+    stdinIsTty: process.stdin.isTTY === true,
   };
   try {
     process.exitCode = await runCli(process.argv.slice(2), io);

@@ -23,16 +23,19 @@ const securityRuleSchema = z.looseObject({
 
 /** One NSG as ARM returns it from GET. */
 export const nsgDocumentSchema = z.looseObject({
-  id: z.string().optional(),
+  id: z.string({ error: 'an NSG id must be a string' }).optional(),
   name: z.string({ error: 'an NSG needs a string name' }),
-  location: z.string().optional(),
-  etag: z.string().optional(),
-  tags: z.record(z.string(), z.unknown()).optional(),
-  properties: z.looseObject({
-    securityRules: z.array(securityRuleSchema, {
-      error: 'an NSG needs a properties.securityRules array',
-    }),
-  }),
+  location: z.string({ error: 'an NSG location must be a string' }).optional(),
+  etag: z.string({ error: 'an NSG etag must be a string' }).optional(),
+  tags: z.record(z.string(), z.unknown(), { error: 'NSG tags must be a JSON object' }).optional(),
+  properties: z.looseObject(
+    {
+      securityRules: z.array(securityRuleSchema, {
+        error: 'an NSG needs a properties.securityRules array',
+      }),
+    },
+    { error: 'an NSG needs properties.securityRules, as ARM returns it from GET' },
+  ),
 });
 
 export type NsgDocument = z.infer<typeof nsgDocumentSchema>;
@@ -47,13 +50,17 @@ export class NotAnNsgError extends Error {
 
 /** Validates that a value is an NSG document; the error names the first thing that is wrong. */
 export function parseNsgDocument(value: unknown): NsgDocument {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (Array.isArray(value)) {
+    throw new NotAnNsgError(`not an NSG: a list of ${value.length} item(s), expected one NSG object`);
+  }
+  if (typeof value !== 'object' || value === null) {
     throw new NotAnNsgError('not an NSG: expected a JSON object');
   }
   const parsed = nsgDocumentSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+    // The NSG's own fields are named by their message; deeper, the path says which rule.
+    const where = issue && issue.path.length > 1 ? ` at ${issue.path.join('.')}` : '';
     throw new NotAnNsgError(`not an NSG: ${issue?.message ?? 'unexpected shape'}${where}`);
   }
   return parsed.data;
