@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     globalSetup: ['test/support/buildOnce.ts'],
+    // Drops @azure/functions' "Failed to detect the Azure Functions runtime" warning, nothing else.
+    setupFiles: ['test/support/quietFunctionsRuntime.ts'],
   },
 });

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
  */
 export default function setup(): void {
   const root = resolve(fileURLToPath(import.meta.url), '../../..');
+  // Silent for a while otherwise: say what is happening before the tests start.
+  console.log('build for the tests: tsc -p tsconfig.build.json, then the bundle and dist/deploy...');
   execFileSync(
     process.execPath,
     [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
