@@ -1,9 +1,11 @@
-import { createArmCredential } from '../adapters/armCredential.js';
+import { createArmCredential, credentialProblem, STORAGE_TOKEN_SCOPE } from '../adapters/armCredential.js';
 import { createTableAuditTrail } from '../adapters/tableAuditTrail.js';
-import { lazyTable } from '../adapters/tableStorage.js';
-import { ConfigError, loadConfig } from '../config/settings.js';
+import { firstLine, lazyTable } from '../adapters/tableStorage.js';
+import { ConfigError, loadConfig, type GuardrailConfig } from '../config/settings.js';
+import type { AuditRecord } from '../core/auditTrail.js';
 import type { CliIo } from './cliIo.js';
 import { UsageError } from './readInput.js';
+import { parseFlags } from './flags.js';
 
 export const AUDIT_HELP = `Usage: jit-guardrail audit list [--limit 50] [--json]
 
@@ -13,57 +15,74 @@ the JIT access. Reads the table named by GUARDRAIL_AUDIT_TABLE (default Guardrai
 GUARDRAIL_STORAGE_CONNECTION_STRING, AzureWebJobsStorage (a connection string), or
 AzureWebJobsStorage__tableServiceUri with DefaultAzureCredential.
 
-Exit codes: 0 listed; 1 the table could not be read; 2 bad usage or no storage configured.`;
+  --limit N   how many decisions to list (1-10000, default 50)
+  --json      print the records as JSON
+
+Exit codes: 0 listed; 1 the table could not be read; 2 bad usage, bad settings or no storage configured.`;
+
+export const NO_STORAGE =
+  'no storage configured: set GUARDRAIL_STORAGE_CONNECTION_STRING to a Table Storage connection string (or AzureWebJobsStorage__tableServiceUri to read it with your Azure sign-in), or start the sandbox with `npm start -- --storage azurite` to keep an audit trail locally';
+
+interface AuditArgs {
+  readonly limit: number;
+  readonly json: boolean;
+}
 
 export async function auditCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub !== 'list')
-    throw new UsageError(sub === undefined ? 'missing subcommand: list' : `unknown subcommand '${sub}'`);
-  let limit = 50;
-  let json = false;
-  for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === '--limit') {
-      limit = Number(rest[++i]);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-        throw new UsageError('--limit takes a whole number from 1 to 10000');
-    } else if (rest[i] === '--json') json = true;
-    else throw new UsageError(`unknown argument ${rest[i]}`);
-  }
-  let config;
+  const fail = (line: string, code: 1 | 2): number => {
+    io.stderr(`jit-guardrail audit: ${line}`);
+    return code;
+  };
+  const options = parseAuditArgs(args);
+  let config: GuardrailConfig;
   try {
+    // The subscription is not used to read the table; any valid id lets the settings load.
     config = loadConfig(
       { GUARDRAIL_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000000', ...io.env },
       { requireTeamsWebhook: false },
     );
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    io.stderr(`jit-guardrail audit: ${error.message}`);
-    return 2;
+    return fail(error.oneLine, 2);
   }
-  if (config.storage === undefined) {
-    io.stderr(
-      'jit-guardrail audit: no storage configured: set GUARDRAIL_STORAGE_CONNECTION_STRING (or AzureWebJobsStorage)',
-    );
-    return 2;
+  if (config.storage === undefined) return fail(NO_STORAGE, 2);
+  const credential = createArmCredential(config);
+  if (config.storage.kind === 'endpoint') {
+    const problem = await credentialProblem(credential, STORAGE_TOKEN_SCOPE, config.managedIdentityClientId);
+    if (problem !== undefined) return fail(problem, 2);
   }
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   const trail = createTableAuditTrail(
-    lazyTable(config.storage, config.tables.audit, createArmCredential(config)),
+    lazyTable(config.storage, config.tables.audit, credential),
     () => quiet,
   );
-  let records;
+  let records: AuditRecord[];
   try {
-    records = await trail.recent(limit);
+    records = await trail.recent(options.limit);
   } catch (error) {
-    io.stderr(
-      `jit-guardrail audit: cannot read the audit table: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    return fail(
+      `cannot read the audit table ${config.tables.audit} (${firstLine(error)}): make sure the storage your settings name is running and reachable`,
+      1,
     );
-    return 1;
   }
-  if (json) {
-    io.stdout(JSON.stringify(records, null, 2));
-    return 0;
-  }
+  if (options.json) io.stdout(JSON.stringify(records, null, 2));
+  else printRecords(records, io);
+  return 0;
+}
+
+function parseAuditArgs(args: readonly string[]): AuditArgs {
+  const [sub, ...rest] = args;
+  if (sub !== 'list')
+    throw new UsageError(sub === undefined ? 'missing subcommand: list' : `unknown subcommand '${sub}'`);
+  const flags = parseFlags(rest, { switches: ['--json'], valued: ['--limit'] });
+  const limitText = flags.value('--limit');
+  const limit = limitText === undefined ? 50 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw new UsageError('--limit takes a whole number from 1 to 10000');
+  return { limit, json: flags.has('--json') };
+}
+
+function printRecords(records: readonly AuditRecord[], io: CliIo): void {
   if (records.length === 0) io.stdout('no decisions recorded yet');
   for (const r of records) {
     const what =
@@ -74,5 +93,4 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
       `${r.at}  ${r.kind.padEnd(4)}  ${r.action.padEnd(15)} ${r.outcome.padEnd(8)} ${what}${r.requester ? `  requested by ${r.requester}` : ''}${r.who ? `  written by ${r.who}` : ''}${r.detail && r.outcome === 'failed' ? `  (${r.detail})` : ''}`,
     );
   }
-  return 0;
 }

@@ -4,4 +4,9 @@ export class ConfigError extends Error {
     super(`jit-guardrail configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+
+  /** Every problem on one line, for a CLI's one-line error. */
+  get oneLine(): string {
+    return this.problems.join('; ');
+  }
 }

@@ -130,9 +130,90 @@ const integerSetting = (min: number, max: number, fallback: number) =>
       .default(fallback),
   );
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A subscription, tenant or client id. */
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
+
+const STORAGE_EXAMPLES =
+  "use 'UseDevelopmentStorage=true' for Azurite, or 'DefaultEndpointsProtocol=https;AccountName=<account>;AccountKey=<key>;EndpointSuffix=core.windows.net'";
+
+/**
+ * Why Table Storage would refuse this connection string, or undefined when it is usable. Checked
+ * here because the SDK fails late and obscurely (a part without '=' crashes it). The value holds
+ * an account key: no part of it is ever echoed.
+ */
+export function storageConnectionStringProblem(value: string): string | undefined {
+  if (/UseDevelopmentStorage=true/i.test(value)) return undefined;
+  if (isAbsoluteUrl(value))
+    return 'holds a URL, not a connection string: for a managed identity set AzureWebJobsStorage__tableServiceUri to that URL instead';
+  const parts = connectionStringParts(value);
+  if (parts === undefined)
+    return `is not a storage connection string (Key=Value pairs separated by ';'): ${STORAGE_EXAMPLES}`;
+  const gap =
+    parts.has('defaultendpointsprotocol') && parts.has('accountkey') ? accountKeyGap(parts) : sasGap(parts);
+  return gap === undefined
+    ? undefined
+    : `is not a usable storage connection string (${gap}): ${STORAGE_EXAMPLES}`;
+}
+
+/** The parts by lower-cased key (keys are case-insensitive); undefined unless every part is `Key=Value`. */
+function connectionStringParts(value: string): Map<string, string> | undefined {
+  const parts = new Map<string, string>();
+  for (const part of value.split(';').map((p) => p.trim())) {
+    if (part === '') continue;
+    const equals = part.indexOf('=');
+    if (equals <= 0) return undefined;
+    parts.set(part.slice(0, equals).trim().toLowerCase(), part.slice(equals + 1).trim());
+  }
+  return parts.size === 0 ? undefined : parts;
+}
+
+function accountKeyGap(parts: ReadonlyMap<string, string>): string | undefined {
+  if (!parts.get('accountname')) return 'AccountName is missing';
+  if (!parts.get('accountkey')) return 'AccountKey is empty';
+  const tableEndpoint = parts.get('tableendpoint');
+  if (tableEndpoint) return isAbsoluteUrl(tableEndpoint) ? undefined : 'TableEndpoint is not a URL';
+  if (!/^https?$/i.test(parts.get('defaultendpointsprotocol') ?? ''))
+    return "DefaultEndpointsProtocol must be 'https' or 'http'";
+  return parts.get('endpointsuffix') ? undefined : 'EndpointSuffix (or TableEndpoint) is missing';
+}
+
+/** Without DefaultEndpointsProtocol and AccountKey the SDK reads a shared access signature string. */
+function sasGap(parts: ReadonlyMap<string, string>): string | undefined {
+  if (parts.has('accountkey')) return 'DefaultEndpointsProtocol is missing';
+  const tableEndpoint = parts.get('tableendpoint');
+  if (!tableEndpoint)
+    return 'it names no account: AccountName and AccountKey, or TableEndpoint and SharedAccessSignature';
+  if (!isAbsoluteUrl(tableEndpoint)) return 'TableEndpoint is not a URL';
+  if (!namesAccount(new URL(tableEndpoint)))
+    return 'TableEndpoint names no account: https://<account>.table.core.windows.net';
+  return parts.get('sharedaccesssignature') ? undefined : 'SharedAccessSignature is missing';
+}
+
+/** As the SDK finds the account: `<account>.table.<suffix>`, else the first path segment (Azurite). */
+function namesAccount(url: URL): boolean {
+  return url.hostname.split('.')[1] === 'table' || url.pathname.split('/')[1] !== '';
+}
+
+function isAbsoluteUrl(value: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(value.trim()).protocol);
+  } catch {
+    return false;
+  }
+}
+
+const storageConnectionStringSetting = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = storageConnectionStringProblem(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+);
 
 const settingsSchema = (requireTeamsWebhook: boolean) =>
   z.object({
@@ -209,8 +290,8 @@ const settingsSchema = (requireTeamsWebhook: boolean) =>
       emptyAsUndefined,
       z.string().trim().min(1).default('Guardrail.Admin'),
     ),
-    GUARDRAIL_STORAGE_CONNECTION_STRING: z.preprocess(emptyAsUndefined, z.string().optional()),
-    AzureWebJobsStorage: z.preprocess(emptyAsUndefined, z.string().optional()),
+    GUARDRAIL_STORAGE_CONNECTION_STRING: storageConnectionStringSetting,
+    AzureWebJobsStorage: storageConnectionStringSetting,
     AzureWebJobsStorage__tableServiceUri: z.preprocess(
       emptyAsUndefined,
       urlSetting('the Table Storage endpoint', true).optional(),
@@ -297,8 +378,8 @@ export function loadConfig(
 }
 
 /**
- * Our own connection string first; else the function app's storage: `AzureWebJobsStorage` as a
- * connection string, or its identity-based table endpoint (managed identity in Azure).
+ * Our own connection string first; else the function app's storage: `AzureWebJobsStorage` (a
+ * connection string, validated by the schema), or its identity-based table endpoint (managed identity in Azure).
  */
 function storageTarget(
   own: string | undefined,
@@ -306,8 +387,7 @@ function storageTarget(
   tableServiceUri: string | undefined,
 ): StorageTarget | undefined {
   if (own !== undefined) return { kind: 'connection-string', value: own };
-  if (webJobs !== undefined && /AccountName=|UseDevelopmentStorage=true|TableEndpoint=/i.test(webJobs))
-    return { kind: 'connection-string', value: webJobs };
+  if (webJobs !== undefined) return { kind: 'connection-string', value: webJobs };
   if (tableServiceUri !== undefined) return { kind: 'endpoint', url: tableServiceUri };
   return undefined;
 }

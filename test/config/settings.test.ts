@@ -2,7 +2,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, reconcileScheduleFrom, SETTING_NAMES } from '../../src/config/settings.js';
+import { TableClient } from '@azure/data-tables';
+import {
+  ConfigError,
+  loadConfig,
+  reconcileScheduleFrom,
+  SETTING_NAMES,
+  storageConnectionStringProblem,
+} from '../../src/config/settings.js';
 
 const SUB = '20ff7fc3-e762-44dd-bd96-b71116dcdc23';
 const BASE = { GUARDRAIL_SUBSCRIPTION_ID: SUB };
@@ -251,5 +258,115 @@ describe('the settings are documented where operators look', () => {
   it('the configuration table (docs/configuration.md) names every setting', () => {
     const readme = readFileSync(join(root, 'docs/configuration.md'), 'utf8');
     for (const name of SETTING_NAMES) expect(readme).toMatch(new RegExp(`\\| \`${name}\` +\\|`));
+  });
+});
+
+describe('storage settings', () => {
+  const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+  const withStorage = (settings: Record<string, string>) =>
+    loadConfig({ ...BASE, GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, ...settings }).storage;
+
+  it.each([
+    ['Azurite', 'UseDevelopmentStorage=true'],
+    [
+      'an account key',
+      `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${KEY};EndpointSuffix=core.windows.net`,
+    ],
+    [
+      'an account key and a table endpoint',
+      `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;`,
+    ],
+    [
+      'a shared access signature',
+      'TableEndpoint=https://acct.table.core.windows.net/;SharedAccessSignature=sv=2022-11-02&sig=abc%3D',
+    ],
+  ])('takes a connection string with %s', (_label, value) => {
+    expect(withStorage({ GUARDRAIL_STORAGE_CONNECTION_STRING: value })).toEqual({
+      kind: 'connection-string',
+      value,
+    });
+    expect(withStorage({ AzureWebJobsStorage: value })).toEqual({ kind: 'connection-string', value });
+  });
+
+  it('takes the identity-based table endpoint, and no storage at all', () => {
+    expect(
+      withStorage({ AzureWebJobsStorage__tableServiceUri: 'https://acct.table.core.windows.net/' }),
+    ).toEqual({
+      kind: 'endpoint',
+      url: 'https://acct.table.core.windows.net/',
+    });
+    expect(withStorage({})).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'garbage',
+      /^GUARDRAIL_STORAGE_CONNECTION_STRING: is not a storage connection string \(Key=Value pairs separated by ';'\): use 'UseDevelopmentStorage=true' for Azurite, or 'DefaultEndpointsProtocol=https;AccountName=<account>;AccountKey=<key>;EndpointSuffix=core.windows.net'$/,
+    ],
+    [`AccountName=acct;AccountKey=${KEY}`, /\(DefaultEndpointsProtocol is missing\)/],
+    [
+      `DefaultEndpointsProtocol=https;AccountKey=${KEY};EndpointSuffix=core.windows.net`,
+      /\(AccountName is missing\)/,
+    ],
+    [
+      `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${KEY}`,
+      /\(EndpointSuffix \(or TableEndpoint\) is missing\)/,
+    ],
+    [
+      `DefaultEndpointsProtocol=ftp;AccountName=acct;AccountKey=${KEY};EndpointSuffix=x`,
+      /DefaultEndpointsProtocol must be 'https' or 'http'/,
+    ],
+    ['TableEndpoint=https://acct.table.core.windows.net', /\(SharedAccessSignature is missing\)/],
+    ['TableEndpoint=acct;SharedAccessSignature=sv=1', /\(TableEndpoint is not a URL\)/],
+    ['AccountName=acct', /\(it names no account/],
+    [
+      'https://acct.table.core.windows.net/',
+      /holds a URL, not a connection string: for a managed identity set AzureWebJobsStorage__tableServiceUri/,
+    ],
+  ])('refuses %s, saying what a valid one looks like and never echoing a key', (value, message) => {
+    const [problem] = problemsOf({
+      ...BASE,
+      GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK,
+      GUARDRAIL_STORAGE_CONNECTION_STRING: value,
+    });
+    expect(problem).toMatch(/^GUARDRAIL_STORAGE_CONNECTION_STRING: /);
+    expect(problem).toMatch(message);
+    expect(problem).not.toContain(KEY);
+  });
+
+  it('refuses a bad AzureWebJobsStorage by its own name', () => {
+    expect(
+      problemsOf({ ...BASE, GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, AzureWebJobsStorage: 'garbage' }),
+    ).toEqual([expect.stringMatching(/^AzureWebJobsStorage: is not a storage connection string/)]);
+  });
+
+  it('agrees with the Table Storage SDK on what it can use', () => {
+    const samples = [
+      'UseDevelopmentStorage=true',
+      `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${KEY};EndpointSuffix=core.windows.net`,
+      `DefaultEndpointsProtocol=http;AccountName=a;AccountKey=${KEY};TableEndpoint=http://127.0.0.1:10002/a`,
+      'TableEndpoint=https://acct.table.core.windows.net/;SharedAccessSignature=sv=1&sig=x',
+      'garbage',
+      'a;b',
+      `AccountName=acct;AccountKey=${KEY}`,
+      `DefaultEndpointsProtocol=https;AccountKey=${KEY};EndpointSuffix=core.windows.net`,
+      `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${KEY}`,
+      'TableEndpoint=https://acct.table.core.windows.net',
+      'SharedAccessSignature=sv=1',
+      'TableEndpoint=https://example.com;SharedAccessSignature=sv=1',
+      'TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;SharedAccessSignature=sv=1',
+    ];
+    for (const value of samples) {
+      let sdkTakesIt = true;
+      try {
+        TableClient.fromConnectionString(value, 'GuardrailAudit');
+      } catch {
+        sdkTakesIt = false;
+      }
+      expect({ value, usable: storageConnectionStringProblem(value) === undefined }).toEqual({
+        value,
+        usable: sdkTakesIt,
+      });
+    }
   });
 });

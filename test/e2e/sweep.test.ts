@@ -254,7 +254,7 @@ describe('the sweep catches what events missed', () => {
     expect(tty.progress).toMatch(/^\r. .*3 NSGs in 1 page\(s\), 3 wildcard JIT rule\(s\)\n$/);
     const none = await runCliCaptured(['sweep'], { env: {} });
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/GUARDRAIL_SUBSCRIPTION_ID: is required/);
+    expect(none.stderr).toMatch(/no subscription to sweep: pass --subscription/);
     expect((await runCliCaptured(['sweep', '--bogus'])).code).toBe(2);
     expect((await runCliCaptured(['sweep', '--help'])).stdout).toMatch(/^Usage: jit-guardrail sweep/);
   });
