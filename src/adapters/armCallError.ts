@@ -10,6 +10,8 @@ export type ArmFailureKind =
   | 'server-error'
   | 'operation-failed'
   | 'network'
+  /** No token: the identity is missing or its sign-in was refused (not a network fault). */
+  | 'sign-in'
   | 'other';
 
 /** An ARM call that did not do what the guardrail needed; the message names subscription, NSG and rule. */
@@ -74,6 +76,18 @@ function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
 }
 
+/** @azure/identity's failures, by name (SDK bundles may hold their own classes). */
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialUnavailableError',
+  'AuthenticationRequiredError',
+  'AuthenticationError',
+  'AggregateAuthenticationError',
+]);
+
+function isCredentialError(error: unknown): boolean {
+  return error instanceof Error && CREDENTIAL_ERRORS.has(error.name);
+}
+
 /** The HTTP status of an SDK error. By name, not `instanceof`: SDK packages may bundle their own copy. */
 export function statusOf(error: unknown): number | undefined {
   return isRestError(error) ? error.statusCode : undefined;
@@ -83,7 +97,8 @@ export function toArmCallError(operation: string, target: string, error: unknown
   const status = statusOf(error);
   const code = isRestError(error) ? error.code : undefined;
   let kind: ArmFailureKind;
-  if (contentionDetail(error) !== undefined) kind = 'contention';
+  if (isCredentialError(error)) kind = 'sign-in';
+  else if (contentionDetail(error) !== undefined) kind = 'contention';
   else if (status === 403 || status === 401) kind = 'permission-denied';
   else if (status === 409 || status === 412) kind = 'conflict';
   else if (status === 429) kind = 'throttled';

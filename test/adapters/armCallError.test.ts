@@ -56,6 +56,22 @@ describe('ARM failures are named by what happened', () => {
     expect(error.kind).toBe('contention');
   });
 
+  it('no token is a sign-in failure, not a network one; it stays retryable (an identity endpoint may come back)', () => {
+    const unavailable = Object.assign(new Error('ManagedIdentityCredential: no managed identity endpoint'), {
+      name: 'CredentialUnavailableError',
+    });
+    const failure = toArmCallError('read NSG', '/subscriptions/s', unavailable);
+    expect(failure.kind).toBe('sign-in');
+    expect(failure.retryable).toBe(true);
+    expect(failure.message).toBe(
+      'read NSG failed for /subscriptions/s: sign-in: ManagedIdentityCredential: no managed identity endpoint',
+    );
+    const chained = Object.assign(new Error('ChainedTokenCredential authentication failed'), {
+      name: 'AggregateAuthenticationError',
+    });
+    expect(toArmCallError('read NSG', '/subscriptions/s', chained).kind).toBe('sign-in');
+  });
+
   it('a 429 that is not contention is throttling; a 409 that is not contention is a conflict', () => {
     expect(
       toArmCallError(
