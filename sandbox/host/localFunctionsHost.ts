@@ -29,6 +29,8 @@ export interface LocalHostOptions {
   /** The `eventgrid_extension` system key the Event Grid webhook requires (`?code=`), as in Azure. */
   readonly eventGridKey: string;
   readonly log: (line: string) => void;
+  /** Told after each invocation that succeeded, with its trigger input (the sandbox explains outcomes). */
+  readonly onInvoked?: (functionName: string, input: unknown) => void;
   /**
    * Stands in for App Service authentication (authsettingsV2, as infra configures it for the
    * reconciler): `/api/*` needs a signed-in caller — here `Authorization: Bearer <adminToken>`,
@@ -121,12 +123,19 @@ export class LocalFunctionsHost {
       invocationId: randomUUID(),
       logHandler: (level, ...args) => this.options.log(`[${name}] ${level}: ${args.map(String).join(' ')}`),
     });
+    let result: unknown;
     try {
-      return await registration.callback(...inputs, context);
+      result = await registration.callback(...inputs, context);
     } catch (error) {
       this.options.log(`[${name}] failed: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     }
+    try {
+      this.options.onInvoked?.(name, inputs[0]);
+    } catch (error) {
+      this.options.log(`[host] after ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return result;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -144,8 +153,9 @@ export class LocalFunctionsHost {
   }
 
   private async eventGrid(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
-    if (url.searchParams.get('code') !== this.options.eventGridKey)
-      return send(res, 401, { error: 'the Event Grid system key is required (?code=)' });
+    const keyProblem = wrongOrMissingKey(url.searchParams.get('code'), this.options.eventGridKey);
+    if (keyProblem !== undefined)
+      return send(res, 401, { error: `the Event Grid system key ${keyProblem} (?code=)` });
     const registration = this.registrations.find(
       (r) => r.metadata.name === url.searchParams.get('functionName') && this.trigger(r, 'eventGridTrigger'),
     );
@@ -196,9 +206,16 @@ export class LocalFunctionsHost {
     if (!methods.includes(req.method ?? 'GET'))
       return send(res, 404, { error: 'no such route for this method' });
     if (trigger.authLevel !== 'anonymous') {
-      const key = url.searchParams.get('code') ?? req.headers['x-functions-key'];
-      if (key !== this.options.functionKey)
-        return send(res, 401, { error: 'a function key is required (?code= or x-functions-key)' });
+      const header = req.headers['x-functions-key'];
+      const key = url.searchParams.get('code') ?? (typeof header === 'string' ? header : null);
+      const keyProblem = wrongOrMissingKey(key, this.options.functionKey);
+      if (keyProblem !== undefined)
+        return send(res, 401, {
+          error:
+            keyProblem === 'is required'
+              ? 'a function key is required (?code= or x-functions-key)'
+              : 'the function key is wrong: use the code the sandbox printed (functionKey in sandbox.json)',
+        });
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
@@ -238,6 +255,12 @@ export class LocalFunctionsHost {
     if (response?.jsonBody !== undefined) return send(res, status, response.jsonBody, extraHeaders);
     res.writeHead(status, extraHeaders).end(typeof response?.body === 'string' ? response.body : undefined);
   }
+}
+
+/** Why a key does not open an endpoint: none given, or not the expected one; undefined when it does. */
+function wrongOrMissingKey(given: string | null, expected: string): 'is required' | 'is wrong' | undefined {
+  if (given === null || given === '') return 'is required';
+  return given === expected ? undefined : 'is wrong';
 }
 
 function send(

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/settings.js';
 import { guardEvent } from '../core/guardEvent.js';
@@ -46,6 +46,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
   if (unknown.length > 0) throw new UsageError(`unknown argument ${unknown[0]}`);
   const stateDir = mkdtempSync(join(tmpdir(), 'jit-guardrail-demo-'));
   const world = new SandboxWorld(stateDir);
+  const forgetSignals = removeOnSignal(stateDir, io);
   const log: Logger = {
     debug: () => {},
     info: (m) => verbose && io.stderr(`  · ${m}`),
@@ -83,9 +84,31 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     );
     return failed === 0 ? 0 : 1;
   } finally {
+    forgetSignals();
     await world.stop();
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Ctrl-C (or SIGTERM, SIGHUP) ends the demo at once without leaving its temporary folder (the
+ * emulator's CA) behind: the folder is removed, then the process exits 128 + the signal's number
+ * (130 for Ctrl-C). Returns the undo.
+ */
+function removeOnSignal(stateDir: string, io: CliIo): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    rmSync(stateDir, { recursive: true, force: true });
+    io.stderr(
+      `\njit-guardrail demo: stopped (${signal === 'SIGINT' ? 'Ctrl-C' : signal}); nothing left behind`,
+    );
+    process.exit(128 + constants.signals[signal]);
+  };
+  for (const signal of INTERRUPTS) process.on(signal, onSignal);
+  return () => {
+    for (const signal of INTERRUPTS) process.off(signal, onSignal);
+  };
 }
 
 function demoSteps(

@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,7 @@ describe('npm start: the sandbox', () => {
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
     }
+    rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('a JIT request with * made as printed is removed and alerted (card printed and saved)', async () => {
@@ -78,10 +79,64 @@ describe('npm start: the sandbox', () => {
     });
   });
 
-  it('a request from an allowed address stays and sends nothing', async () => {
+  it('a request from an allowed address stays, sends nothing, and the sandbox says it was kept and why', async () => {
     await promisify(execFile)(process.execPath, [BIN, ...printed('sql-01')], { cwd: ROOT });
+    const kept =
+      '✔ JIT request kept: sql-01 port 22 from 198.51.100.7 — a specific source, not the internet, so the guardrail leaves it for JIT to close (no alert)';
+    await waitFor(() => output.includes(kept), 'the kept line');
+    expect(output.split(kept)).toHaveLength(2); // said once
     await new Promise((r) => setTimeout(r, 300));
     expect(output).not.toContain('Teams card 2');
+  });
+
+  it('request-jit --port is the VM port: a port without JIT is refused in one line', async () => {
+    const refused = await promisify(execFile)(
+      process.execPath,
+      [
+        BIN,
+        'sandbox',
+        'request-jit',
+        '--vm',
+        'web-01',
+        '--source',
+        '*',
+        '--port',
+        '7072',
+        '--state-dir',
+        stateDir,
+      ],
+      { cwd: ROOT },
+    ).catch((e: { code: number; stderr: string }) => e);
+    expect(refused).toMatchObject({
+      code: 2,
+      stderr:
+        "jit-guardrail sandbox request-jit: --port is the VM port to open, and web-01 has JIT on 22 and 3389 only (the sandbox's own port comes from sandbox.json)\n",
+    });
+  });
+
+  it('a wrong function key is told apart from a missing one', async () => {
+    const signedIn = { authorization: `Bearer ${token}` };
+    const wrong = await fetch(`${hostUrl}/api/reconcile?code=${'0'.repeat(32)}`, {
+      method: 'POST',
+      headers: signedIn,
+    });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toEqual({
+      error: 'the function key is wrong: use the code the sandbox printed (functionKey in sandbox.json)',
+    });
+    const viaHeader = await fetch(`${hostUrl}/api/reconcile`, {
+      method: 'POST',
+      headers: { ...signedIn, 'x-functions-key': 'not-the-key' },
+    });
+    expect(((await viaHeader.json()) as { error: string }).error).toMatch(/^the function key is wrong/);
+    const none = await fetch(`${hostUrl}/api/reconcile`, { method: 'POST', headers: signedIn });
+    expect(none.status).toBe(401);
+    expect(await none.json()).toEqual({ error: 'a function key is required (?code= or x-functions-key)' });
+    const wrongSystemKey = await fetch(`${hostUrl}/runtime/webhooks/eventgrid?functionName=guard&code=nope`, {
+      method: 'POST',
+      body: '[]',
+    });
+    expect(await wrongSystemKey.json()).toEqual({ error: 'the Event Grid system key is wrong (?code=)' });
   });
 
   it('the reconcile curl lines work: the first reports the drift, the second fixes it', async () => {
@@ -145,20 +200,40 @@ describe('npm start: the sandbox', () => {
     expect(options.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.net');
   });
 
-  it('a second sandbox on the same port says so and exits 1', async () => {
+  it('a second sandbox on the same port says so in one line, with the npm start command that works, and exits 1', async () => {
     const port = new URL(hostUrl).port;
+    const otherDir = join(stateDir, 'other');
     const other = await promisify(execFile)(
       process.execPath,
-      [BIN, 'sandbox', 'start', '--port', port, '--state-dir', join(stateDir, 'other')],
+      [BIN, 'sandbox', 'start', '--port', port, '--state-dir', otherDir],
       { cwd: ROOT },
     ).catch((e: { code: number; stderr: string }) => e);
-    expect(other).toMatchObject({ code: 1, stderr: expect.stringContaining(`port ${port} is in use`) });
+    expect(other).toMatchObject({ code: 1 });
+    const { stderr } = other as { stderr: string };
+    const line = new RegExp(
+      `^jit-guardrail sandbox: port ${port} is in use \\(another sandbox or Functions host\\?\\); run \`npm start -- --port (\\d+) --state-dir ${otherDir}\`\n$`,
+    );
+    expect(stderr).toMatch(line);
+    const suggested = Number(line.exec(stderr)![1]);
+    expect(suggested).not.toBe(Number(port));
+    // What it stopped it cleaned: the folder is free for the next start.
+    expect(readdirSync(otherDir).filter((f) => f !== 'cards')).toEqual([]);
   });
 
-  it('Ctrl-C stops everything cleanly', async () => {
+  it('Ctrl-C stops everything cleanly; request-jit then says no sandbox is running', async () => {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code).toBe(0);
+    expect(output).toContain('stopping the sandbox (Ctrl-C)…');
     expect(output).toContain('stopped.');
+    expect(readdirSync(stateDir).sort()).toEqual(['cards', 'other']);
+    const after = await promisify(execFile)(process.execPath, [BIN, ...printed('web-01')], {
+      cwd: ROOT,
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(after).toMatchObject({
+      code: 2,
+      stderr: `jit-guardrail sandbox request-jit: no sandbox running: start one with \`npm start -- --state-dir ${stateDir}\`\n`,
+    });
+    await expect(fetch(`${hostUrl}/api/reconcile`, { method: 'POST' })).rejects.toThrow();
   });
 });

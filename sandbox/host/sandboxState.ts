@@ -1,0 +1,113 @@
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** What a running sandbox tells the commands run beside it (`request-jit`), in <state-dir>/sandbox.json. */
+export interface SandboxState {
+  /** The sandbox process: the state is stale once it is gone. */
+  readonly pid: number;
+  readonly armUrl: string;
+  readonly caFile: string;
+  readonly hostUrl: string;
+  readonly functionKey: string;
+  /** Signs in to the App Service authentication stand-in as an admin (see LocalFunctionsHost). */
+  readonly adminToken: string;
+  /** The Event Grid webhook's system key. */
+  readonly eventGridKey: string;
+  readonly subscriptionId: string;
+  /** The app's Table Storage connection string, when the sandbox runs Azurite. */
+  readonly storageConnectionString: string | undefined;
+  readonly vms: readonly { name: string; resourceGroup: string; vmId: string; jitPorts: readonly number[] }[];
+}
+
+/** Another live sandbox holds the folder. */
+export interface StateDirBusy {
+  readonly pid: number;
+  readonly hostUrl: string | undefined;
+}
+
+/** True while a process with this id exists (one of another user counts: it is alive). */
+export function isProcessAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One sandbox's folder: `sandbox.pid` claims it (created exclusively, so two sandboxes starting at
+ * once cannot both have it), `sandbox.json` describes the running sandbox. A pid that is no longer
+ * alive is stale state: a new sandbox takes the folder over, `request-jit` says none is running.
+ */
+export class SandboxStateDir {
+  readonly stateFile: string;
+  readonly pidFile: string;
+
+  constructor(readonly dir: string) {
+    this.stateFile = join(dir, 'sandbox.json');
+    this.pidFile = join(dir, 'sandbox.pid');
+  }
+
+  /** Claims the folder for this process; answers who holds it when a live sandbox does. */
+  claim(): StateDirBusy | undefined {
+    mkdirSync(this.dir, { recursive: true });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(this.pidFile, 'wx', 0o600);
+        writeFileSync(fd, String(process.pid));
+        closeSync(fd);
+        return undefined;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = this.pidIn(this.pidFile);
+      if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
+        return { pid: holder, hostUrl: this.readState()?.hostUrl };
+      }
+      this.removeStateFiles();
+    }
+    throw new Error(`cannot claim ${this.dir}: another sandbox keeps taking it`);
+  }
+
+  /** Writes the state, readable by this user only: it holds the local function key and admin token. */
+  write(state: SandboxState): void {
+    writeFileSync(this.stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
+    chmodSync(this.stateFile, 0o600);
+  }
+
+  /** The state of the sandbox running from this folder; undefined when none is (or it is stale). */
+  readLive(): SandboxState | undefined {
+    const state = this.readState();
+    return state !== undefined && isProcessAlive(state.pid) ? state : undefined;
+  }
+
+  /** Gives the folder up (only if this process holds it); saved cards stay. Synchronous: safe on exit. */
+  release(): void {
+    if (this.pidIn(this.pidFile) === process.pid) this.removeStateFiles();
+  }
+
+  private removeStateFiles(): void {
+    rmSync(this.stateFile, { force: true });
+    rmSync(this.pidFile, { force: true });
+  }
+
+  private readState(): SandboxState | undefined {
+    try {
+      const state = JSON.parse(readFileSync(this.stateFile, 'utf8')) as Partial<SandboxState>;
+      return typeof state.pid === 'number' ? (state as SandboxState) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private pidIn(file: string): number | undefined {
+    try {
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
