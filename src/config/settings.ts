@@ -144,7 +144,10 @@ const STORAGE_EXAMPLES =
  * an account key: no part of it is ever echoed.
  */
 export function storageConnectionStringProblem(value: string): string | undefined {
-  if (/UseDevelopmentStorage=true/i.test(value)) return undefined;
+  // Azurite's shorthand only as the whole value: the SDK would otherwise switch to Azurite silently.
+  if (/^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(value)) return undefined;
+  if (/UseDevelopmentStorage=/i.test(value))
+    return `holds UseDevelopmentStorage with other parts: use 'UseDevelopmentStorage=true' alone for Azurite, or an account string without it`;
   if (isAbsoluteUrl(value))
     return 'holds a URL, not a connection string: for a managed identity set AzureWebJobsStorage__tableServiceUri to that URL instead';
   const parts = connectionStringParts(value);
@@ -173,9 +176,12 @@ function accountKeyGap(parts: ReadonlyMap<string, string>): string | undefined {
   if (!parts.get('accountname')) return 'AccountName is missing';
   if (!parts.get('accountkey')) return 'AccountKey is empty';
   const tableEndpoint = parts.get('tableendpoint');
-  if (tableEndpoint) return isAbsoluteUrl(tableEndpoint) ? undefined : 'TableEndpoint is not a URL';
+  if (tableEndpoint)
+    return isAbsoluteUrl(tableEndpoint) ? plainHttpProblem(tableEndpoint) : 'TableEndpoint is not a URL';
   if (!/^https?$/i.test(parts.get('defaultendpointsprotocol') ?? ''))
     return "DefaultEndpointsProtocol must be 'https' or 'http'";
+  if (/^http$/i.test(parts.get('defaultendpointsprotocol') ?? ''))
+    return "DefaultEndpointsProtocol must be 'https': the account key signs requests that would cross the network in clear";
   return parts.get('endpointsuffix') ? undefined : 'EndpointSuffix (or TableEndpoint) is missing';
 }
 
@@ -186,9 +192,20 @@ function sasGap(parts: ReadonlyMap<string, string>): string | undefined {
   if (!tableEndpoint)
     return 'it names no account: AccountName and AccountKey, or TableEndpoint and SharedAccessSignature';
   if (!isAbsoluteUrl(tableEndpoint)) return 'TableEndpoint is not a URL';
+  const clear = plainHttpProblem(tableEndpoint);
+  if (clear !== undefined) return clear;
   if (!namesAccount(new URL(tableEndpoint)))
     return 'TableEndpoint names no account: https://<account>.table.core.windows.net';
   return parts.get('sharedaccesssignature') ? undefined : 'SharedAccessSignature is missing';
+}
+
+/** Plain http only on this machine (Azurite): elsewhere a key or signature would travel in clear. */
+function plainHttpProblem(endpoint: string): string | undefined {
+  const url = new URL(endpoint.trim());
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname.toLowerCase());
+  return url.protocol === 'http:' && !loopback
+    ? 'TableEndpoint uses http: use https (plain http only for Azurite on this machine)'
+    : undefined;
 }
 
 /** As the SDK finds the account: `<account>.table.<suffix>`, else the first path segment (Azurite). */
@@ -291,7 +308,9 @@ const settingsSchema = (requireTeamsWebhook: boolean) =>
       z.string().trim().min(1).default('Guardrail.Admin'),
     ),
     GUARDRAIL_STORAGE_CONNECTION_STRING: storageConnectionStringSetting,
-    AzureWebJobsStorage: storageConnectionStringSetting,
+    // The host's own setting, in forms the host accepts and Table Storage may not: checked only
+    // when the tables would use it (see storageTarget).
+    AzureWebJobsStorage: z.preprocess(emptyAsUndefined, z.string().optional()),
     AzureWebJobsStorage__tableServiceUri: z.preprocess(
       emptyAsUndefined,
       urlSetting('the Table Storage endpoint', true).optional(),
@@ -387,8 +406,14 @@ function storageTarget(
   tableServiceUri: string | undefined,
 ): StorageTarget | undefined {
   if (own !== undefined) return { kind: 'connection-string', value: own };
-  if (webJobs !== undefined) return { kind: 'connection-string', value: webJobs };
+  const webJobsProblem = webJobs === undefined ? undefined : storageConnectionStringProblem(webJobs);
+  if (webJobs !== undefined && webJobsProblem === undefined)
+    return { kind: 'connection-string', value: webJobs };
   if (tableServiceUri !== undefined) return { kind: 'endpoint', url: tableServiceUri };
+  if (webJobsProblem !== undefined)
+    throw new ConfigError([
+      `AzureWebJobsStorage: ${webJobsProblem}; or set GUARDRAIL_STORAGE_CONNECTION_STRING for the guardrail's tables`,
+    ]);
   return undefined;
 }
 

@@ -334,10 +334,57 @@ describe('storage settings', () => {
     expect(problem).not.toContain(KEY);
   });
 
-  it('refuses a bad AzureWebJobsStorage by its own name', () => {
+  it('refuses a bad AzureWebJobsStorage by its own name, but only when the tables would use it', () => {
     expect(
       problemsOf({ ...BASE, GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, AzureWebJobsStorage: 'garbage' }),
     ).toEqual([expect.stringMatching(/^AzureWebJobsStorage: is not a storage connection string/)]);
+    // The host takes forms Table Storage does not (no EndpointSuffix, a blob-only SAS): the
+    // guardrail's own string or the identity-based endpoint then serves, and nothing is refused.
+    const hostOnly = `DefaultEndpointsProtocol=https;AccountName=fnstore;AccountKey=${KEY}`;
+    expect(
+      withStorage({
+        AzureWebJobsStorage: hostOnly,
+        GUARDRAIL_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true',
+      }),
+    ).toEqual({ kind: 'connection-string', value: 'UseDevelopmentStorage=true' });
+    expect(
+      withStorage({
+        AzureWebJobsStorage: 'BlobEndpoint=https://x.blob.core.windows.net/;SharedAccessSignature=sv=1&sig=a',
+        AzureWebJobsStorage__tableServiceUri: 'https://fnstore.table.core.windows.net/',
+      }),
+    ).toEqual({ kind: 'endpoint', url: 'https://fnstore.table.core.windows.net/' });
+    const problems = problemsOf({
+      ...BASE,
+      GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK,
+      AzureWebJobsStorage: hostOnly,
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^AzureWebJobsStorage: .*EndpointSuffix.*; or set GUARDRAIL_STORAGE_CONNECTION_STRING/,
+      ),
+    ]);
+    expect(problems.join()).not.toContain(KEY);
+  });
+
+  it('refuses what would send a key in clear or switch to Azurite silently', () => {
+    const problem = (value: string) => storageConnectionStringProblem(value);
+    expect(problem('TableEndpoint=http://attacker.example/acct;SharedAccessSignature=sv=1&sig=x')).toMatch(
+      /TableEndpoint uses http: use https/,
+    );
+    expect(
+      problem(
+        `DefaultEndpointsProtocol=http;AccountName=acct;AccountKey=${KEY};EndpointSuffix=core.windows.net`,
+      ),
+    ).toMatch(/DefaultEndpointsProtocol must be 'https'/);
+    expect(
+      problem(
+        `DefaultEndpointsProtocol=https;AccountName=prod;AccountKey=${KEY};EndpointSuffix=core.windows.net;UseDevelopmentStorage=true`,
+      ),
+    ).toMatch(/UseDevelopmentStorage with other parts/);
+    // Azurite on this machine stays fine.
+    expect(
+      problem('TableEndpoint=http://localhost:10002/devstoreaccount1;SharedAccessSignature=sv=1&sig=x'),
+    ).toBeUndefined();
   });
 
   it('agrees with the Table Storage SDK on what it can use', () => {
