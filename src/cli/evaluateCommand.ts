@@ -7,6 +7,7 @@ import {
   describeSource,
   InputError,
   isRecord,
+  printable,
   readJsonInput,
   readsStandardInput,
   shellWord,
@@ -45,7 +46,7 @@ export async function evaluateCommand(args: readonly string[], io: CliIo): Promi
   if (evaluation.exemption.status !== 'none') output.exemption = evaluation.exemption;
   if (evaluation.exemption.status === 'invalid') {
     io.stderr(
-      `jit-guardrail evaluate: warning: tag jit-guardrail-exempt-until='${evaluation.exemption.tagValue}' is ${evaluation.exemption.problem}; it exempts nothing`,
+      `jit-guardrail evaluate: warning: tag jit-guardrail-exempt-until='${printable(evaluation.exemption.tagValue)}' is ${evaluation.exemption.problem}; it exempts nothing`,
     );
   }
   io.stdout(JSON.stringify(output));
@@ -98,10 +99,14 @@ function looksLikeNsg(value: unknown): boolean {
   );
 }
 
+/** The file's NSG id when it looks like one: the command is printed to be pasted into a shell. */
+const NSG_ID =
+  /^\/subscriptions\/[\w-]+\/resourceGroups\/[\w.()-]+\/providers\/Microsoft\.Network\/networkSecurityGroups\/[\w.-]+$/i;
+
 function nsgIdOf(nsg: Record<string, unknown>): string {
-  return typeof nsg.id === 'string' && nsg.id.startsWith('/') ? nsg.id : '<NSG id>';
+  return typeof nsg.id === 'string' && NSG_ID.test(nsg.id) ? nsg.id : '<NSG id>';
 }
 
 function azRestGetNsg(id: string): string {
-  return `az rest --method get --url "https://management.azure.com${id}?api-version=2024-05-01"`;
+  return `az rest --method get --url ${shellWord(`https://management.azure.com${id}?api-version=2024-05-01`)}`;
 }

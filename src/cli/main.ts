@@ -104,9 +104,16 @@ function redactingIo(io: CliIo): CliIo {
   return {
     ...io,
     stdout: (text) => io.stdout(redact(text)),
-    stderr: (text) => io.stderr(redact(text)),
+    // Messages may quote what a file held: no escape sequence of it reaches the terminal.
+    stderr: (text) => io.stderr(withoutControlCharacters(redact(text))),
     progress: (text) => io.progress(redact(text)),
   };
+}
+
+/** Lines and tabs stay; every other control character (ESC above all) is shown as '?'. */
+function withoutControlCharacters(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
 }
 
 export async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 
 /** What a command was given by hand: the message says what to type instead. */
 export class UsageError extends Error {
@@ -33,8 +33,35 @@ export async function readInput(
   path: string | undefined,
   stdin: InputStream = process.stdin,
 ): Promise<string> {
-  const bytes = readsStandardInput(path) ? await readAll(stdin) : await readFile(path);
+  const bytes = readsStandardInput(path) ? await readAll(stdin) : await readBounded(path);
   return decodeText(bytes);
+}
+
+/** Why a file could not be read, in words, with what to do. */
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file: check the path (or pass - to read standard input)',
+  EISDIR: 'it is a folder: pass a file',
+  EACCES: 'permission denied: check the file can be read by you',
+};
+
+/** No NSG or role definition comes near this; `/dev/zero` or a wrong file must not fill the memory. */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+function tooLarge(): InputError {
+  return new InputError(
+    `is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB: pass one NSG or role definition, not a dump`,
+  );
+}
+
+async function readBounded(path: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_INPUT_BYTES) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 /**
@@ -59,7 +86,13 @@ export function decodeText(bytes: Uint8Array): string {
 
 async function readAll(stream: InputStream): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  let size = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += bytes.length;
+    if (size > MAX_INPUT_BYTES) throw tooLarge();
+    chunks.push(bytes);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -77,16 +110,24 @@ export async function readJsonInput(
   try {
     text = await readInput(path, stdin);
   } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${label} ${error.message}`);
     const code = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    throw new InputError(`cannot read ${label}: ${code}`);
+    throw new InputError(`cannot read ${label}: ${READ_FAILURES[code] ?? code}`);
   }
   if (text.trim() === '') throw new InputError(`${label} is empty: ${whenEmpty}`);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : 'invalid JSON';
+    // Node quotes part of the input: control characters from the file must not reach the terminal.
+    const reason = printable(error instanceof Error ? (error.message.split('\n')[0] ?? '') : 'invalid JSON');
     throw new InputError(`${label} is not JSON: ${reason}`);
   }
+}
+
+/** Text from a file made safe for a terminal: control characters (escape sequences) shown as '?'. */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
 /** A list where one item was expected: a bare array (`az … list`) or ARM's `{"value": [...]}`. */

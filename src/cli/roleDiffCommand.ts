@@ -136,5 +136,6 @@ function roleNameOf(role: unknown): string {
 }
 
 function azRoleList(roleName: string): string {
-  return `az role definition list --name "${roleName}" --query "[0]" -o json > role.json`;
+  // The name comes from the file: quoted, so a pasted command runs nothing it holds.
+  return `az role definition list --name ${shellWord(roleName)} --query "[0]" -o json > role.json`;
 }

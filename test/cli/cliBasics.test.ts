@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -103,8 +104,7 @@ describe('jit-guardrail --version and help', () => {
 });
 
 describe('standard input', () => {
-  const EVALUATE_HINT =
-    'jit-guardrail evaluate: reading one NSG from standard input, end with Ctrl-D (Ctrl-Z Enter on Windows); or pass a FILE: save one NSG with az rest --method get --url "https://management.azure.com<NSG id>?api-version=2024-05-01" > nsg.json';
+  const EVALUATE_HINT = `jit-guardrail evaluate: reading one NSG from standard input, end with Ctrl-D (Ctrl-Z Enter on Windows); or pass a FILE: save one NSG with az rest --method get --url 'https://management.azure.com<NSG id>?api-version=2024-05-01' > nsg.json`;
 
   it.each([[[] as string[]], [['-']]])(
     'evaluate %j on a terminal says what it waits for before it reads, then evaluates what was typed',
@@ -137,8 +137,7 @@ describe('standard input', () => {
     expect(result).toMatchObject({
       code: 2,
       stdout: '',
-      stderr:
-        'jit-guardrail evaluate: standard input is empty: save one NSG with az rest --method get --url "https://management.azure.com<NSG id>?api-version=2024-05-01" > nsg.json',
+      stderr: `jit-guardrail evaluate: standard input is empty: save one NSG with az rest --method get --url 'https://management.azure.com<NSG id>?api-version=2024-05-01' > nsg.json`,
     });
   });
 
@@ -159,7 +158,7 @@ describe('standard input', () => {
     const role = JSON.stringify({ actions: [...JIT_REQUESTER_ACTIONS] });
     const result = await runWithStdin(['role', 'diff', '-'], role, true);
     expect(result.stderrBeforeRead).toBe(
-      'jit-guardrail role diff: reading a role definition from standard input, end with Ctrl-D (Ctrl-Z Enter on Windows); or pass a FILE: az role definition list --name "JIT Access Requester" --query "[0]" -o json > role.json',
+      `jit-guardrail role diff: reading a role definition from standard input, end with Ctrl-D (Ctrl-Z Enter on Windows); or pass a FILE: az role definition list --name 'JIT Access Requester' --query "[0]" -o json > role.json`,
     );
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ inSync: true, changes: [] });
@@ -169,8 +168,35 @@ describe('standard input', () => {
     const result = await runWithStdin(['role', 'diff', '-'], '', false);
     expect(result).toMatchObject({
       code: 2,
-      stderr:
-        'jit-guardrail role diff: role definition (standard input) is empty: save one with az role definition list --name "JIT Access Requester" --query "[0]" -o json > role.json',
+      stderr: `jit-guardrail role diff: role definition (standard input) is empty: save one with az role definition list --name 'JIT Access Requester' --query "[0]" -o json > role.json`,
     });
+  });
+});
+
+describe('what a file holds cannot harm the terminal or the memory', () => {
+  it('an escape sequence in a file never reaches standard error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-escape-'));
+    try {
+      const path = join(dir, 'osc.json');
+      writeFileSync(path, '{"a": \u001b]0;PWNED\u0007');
+      const result = await runCliCaptured(['evaluate', path]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).not.toMatch(/[\u001b\u0007]/);
+      expect(result.stderr).toContain('is not JSON');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a missing file says so in words; an endless input is cut off at 64 MiB', async () => {
+    const missing = await runCliCaptured(['evaluate', '/nonexistent/nsg.json']);
+    expect(missing.stderr.trim()).toBe(
+      'jit-guardrail evaluate: cannot read /nonexistent/nsg.json: no such file: check the path (or pass - to read standard input)',
+    );
+    const endless = await runCliCaptured(['evaluate', '/dev/zero']);
+    expect(endless.code).toBe(2);
+    expect(endless.stderr.trim()).toBe(
+      'jit-guardrail evaluate: /dev/zero is larger than 64 MiB: pass one NSG or role definition, not a dump',
+    );
   });
 });

