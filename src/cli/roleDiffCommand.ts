@@ -21,8 +21,10 @@ with the desired JIT requester role and prints
 {"inSync": bool, "changes": [{"field", "extra": [...], "missing": [...]}]}.
 
 Permissions are compared as case-insensitive sets over all permissions[] entries. Without --desired the
-desired role is the built-in one (four actions, nothing else); assignable scopes are compared only when
-the desired file names them. --desired takes any of those, an Azure CLI role file, or {"actions": [...], ...}.
+desired role is the built-in one (four actions, nothing else), assignable in the role's own subscription
+only (the one its id names): a wider scope, such as "/" or a management group, is drift. With --desired,
+scopes are compared when that file names them. --desired takes any of those, an Azure CLI role file, or
+{"actions": [...], ...}.
 Save ACTUAL with
   ${azRoleList(DEFAULT_ROLE_NAME)}
 UTF-8 and UTF-16 files with a byte order mark are read.
@@ -37,9 +39,11 @@ export async function roleDiffCommand(args: readonly string[], io: CliIo): Promi
     );
   }
   try {
-    const desired =
-      desiredPath === undefined ? defaultDesiredRole() : await loadRole(desiredPath, 'desired role', io);
     const actual = await loadRole(actualPath, 'role definition', io);
+    const desired =
+      desiredPath === undefined
+        ? defaultDesiredRole(DEFAULT_ROLE_NAME, subscriptionScopeOf(actual))
+        : await loadRole(desiredPath, 'desired role', io);
     const diff = diffRole(actual, desired);
     io.stdout(JSON.stringify({ inSync: diff.inSync, changes: diff.changes }));
     return diff.inSync ? 0 : 3;
@@ -84,6 +88,19 @@ function optionValue(typed: string, value: string | undefined): string {
     throw new UsageError(`${typed} needs a FILE${value ? ` (got ${value})` : ''}`);
   }
   return value;
+}
+
+/**
+ * The requester role is assignable in its own subscription only: the one its id names (or its first
+ * subscription scope). Undefined when the file names none, and scopes are then not compared.
+ */
+function subscriptionScopeOf(role: RoleShape): string[] | undefined {
+  const candidates = [role.id ?? '', ...(role.assignableScopes ?? [])];
+  for (const candidate of candidates) {
+    const match = /^\/subscriptions\/([0-9a-f-]{36})(\/|$)/i.exec(candidate);
+    if (match) return [`/subscriptions/${match[1]}`];
+  }
+  return undefined;
 }
 
 async function loadRole(path: string, what: RoleInput, io: CliIo): Promise<RoleShape> {

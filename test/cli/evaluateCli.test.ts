@@ -110,7 +110,11 @@ describe('jit-guardrail evaluate', () => {
   });
 
   it.each([
-    ['a missing file', ['evaluate', '/nonexistent/nsg.json'], /cannot read \/nonexistent\/nsg.json: no such file: check the path/],
+    [
+      'a missing file',
+      ['evaluate', '/nonexistent/nsg.json'],
+      /cannot read \/nonexistent\/nsg.json: no such file: check the path/,
+    ],
     ['text that is not JSON', ['evaluate', 'TEXT:{nope'], /is not JSON/],
     [
       'JSON that is not an NSG',

@@ -100,6 +100,25 @@ describe('jit-guardrail role diff', () => {
     ]);
   });
 
+  it('without --desired, a role assignable beyond its own subscription is drift (the root, a management group)', async () => {
+    const sub = '20ff7fc3-e762-44dd-bd96-b71116dcdc23';
+    const role = (scopes: string[]) => ({
+      ...armRole([{ actions: [...JIT_REQUESTER_ACTIONS] }], scopes),
+      id: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/r`,
+    });
+    expect((await run(['role', 'diff', file('own.json', role([`/subscriptions/${sub}`]))])).code).toBe(0);
+    const root = await run(['role', 'diff', file('root.json', role(['/']))]);
+    expect(root.code).toBe(3);
+    expect(JSON.parse(root.stdout).changes).toEqual([
+      { field: 'assignableScopes', extra: ['/'], missing: [`/subscriptions/${sub}`] },
+    ]);
+    const group = '/providers/Microsoft.Management/managementGroups/contoso';
+    const wider = await run(['role', 'diff', file('group.json', role([`/subscriptions/${sub}`, group]))]);
+    expect(JSON.parse(wider.stdout).changes).toEqual([
+      { field: 'assignableScopes', extra: [group], missing: [] },
+    ]);
+  });
+
   it('reads the published ARM example', async () => {
     const result = await run([
       'role',
