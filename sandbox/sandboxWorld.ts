@@ -1,8 +1,9 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArmEmulator } from './emulator/index.js';
 import { SANDBOX_SUBSCRIPTION } from './seedSubscription.js';
 import { TeamsSink } from './teamsSink.js';
+import { ensurePrivateDir, writePrivateFile } from './host/sandboxState.js';
 
 /** The local world: ARM emulator, Teams sink, and the app settings that point the app at them. */
 export class SandboxWorld {
@@ -21,8 +22,8 @@ export class SandboxWorld {
   ): Promise<this> {
     await this.arm.start(options.armPort ?? 0);
     await this.teams.start(options.teamsPort ?? 0);
-    mkdirSync(this.stateDir, { recursive: true });
-    writeFileSync(this.caFile, this.arm.ca);
+    ensurePrivateDir(this.stateDir);
+    writePrivateFile(this.caFile, this.arm.ca);
     this.env = {
       GUARDRAIL_SUBSCRIPTION_ID: SANDBOX_SUBSCRIPTION,
       GUARDRAIL_TEAMS_WEBHOOK_URL: this.teams.url,

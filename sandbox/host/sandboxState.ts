@@ -1,4 +1,13 @@
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** What a running sandbox tells the commands run beside it (`request-jit`), in <state-dir>/sandbox.json. */
@@ -37,6 +46,42 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 /**
+ * Makes the folder (this user only) or checks one that exists: a folder another user owns or may
+ * write to could hold planted files or links, and the sandbox writes its keys there.
+ */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stat = lstatSync(dir);
+  if (!stat.isDirectory())
+    throw new Error(`${dir} is not a folder (a link?): pass --state-dir with a folder of your own`);
+  const uid = process.getuid?.();
+  if ((uid !== undefined && stat.uid !== uid) || (stat.mode & 0o022) !== 0)
+    throw new Error(
+      `${dir} is not yours alone (owned by another user, or others may write to it): pass --state-dir with a folder of your own`,
+    );
+}
+
+/**
+ * Writes a file readable by this user only, by a new file and a rename: a link planted where the file
+ * goes is replaced, never followed.
+ */
+export function writePrivateFile(path: string, content: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  rmSync(temporary, { force: true });
+  writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
+  renameSync(temporary, path);
+}
+
+/** A sandbox's own address: only this machine (a planted state file must not send a request elsewhere). */
+function isLoopbackUrl(value: unknown): boolean {
+  try {
+    return typeof value === 'string' && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(value).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * One sandbox's folder: `sandbox.pid` claims it (created exclusively, so two sandboxes starting at
  * once cannot both have it), `sandbox.json` describes the running sandbox. A pid that is no longer
  * alive is stale state: a new sandbox takes the folder over, `request-jit` says none is running.
@@ -52,7 +97,7 @@ export class SandboxStateDir {
 
   /** Claims the folder for this process; answers who holds it when a live sandbox does. */
   claim(): StateDirBusy | undefined {
-    mkdirSync(this.dir, { recursive: true });
+    ensurePrivateDir(this.dir);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(this.pidFile, 'wx', 0o600);
@@ -73,14 +118,20 @@ export class SandboxStateDir {
 
   /** Writes the state, readable by this user only: it holds the local function key and admin token. */
   write(state: SandboxState): void {
-    writeFileSync(this.stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
-    chmodSync(this.stateFile, 0o600);
+    writePrivateFile(this.stateFile, JSON.stringify(state, null, 2));
   }
 
   /** The state of the sandbox running from this folder; undefined when none is (or it is stale). */
   readLive(): SandboxState | undefined {
     const state = this.readState();
-    return state !== undefined && isProcessAlive(state.pid) ? state : undefined;
+    // The state must name the process that claimed the folder, and addresses on this machine.
+    return state !== undefined &&
+      state.pid === this.pidIn(this.pidFile) &&
+      isProcessAlive(state.pid) &&
+      isLoopbackUrl(state.armUrl) &&
+      isLoopbackUrl(state.hostUrl)
+      ? state
+      : undefined;
   }
 
   /** Gives the folder up (only if this process holds it); saved cards stay. Synchronous: safe on exit. */

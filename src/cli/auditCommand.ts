@@ -3,6 +3,8 @@ import { createTableAuditTrail } from '../adapters/tableAuditTrail.js';
 import { firstLine, lazyTable } from '../adapters/tableStorage.js';
 import { ConfigError, loadConfig, type GuardrailConfig } from '../config/settings.js';
 import type { AuditRecord } from '../core/auditTrail.js';
+import { resolve } from 'node:path';
+import { SandboxStateDir } from '../../sandbox/host/sandboxState.js';
 import type { CliIo } from './cliIo.js';
 import { UsageError } from './readInput.js';
 import { parseFlags } from './flags.js';
@@ -19,6 +21,9 @@ AzureWebJobsStorage__tableServiceUri with DefaultAzureCredential.
   --json      print the records as JSON
 
 Exit codes: 0 listed; 1 the table could not be read; 2 bad usage, bad settings or no storage configured.`;
+
+/** Where `npm start` keeps its state by default. */
+const SANDBOX_STATE_DIR = '.sandbox';
 
 export const NO_STORAGE =
   'no storage configured: set GUARDRAIL_STORAGE_CONNECTION_STRING to a Table Storage connection string (or AzureWebJobsStorage__tableServiceUri to read it with your Azure sign-in), or start the sandbox with `npm start -- --storage azurite` to keep an audit trail locally';
@@ -45,17 +50,23 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
     if (!(error instanceof ConfigError)) throw error;
     return fail(error.oneLine, 2);
   }
-  if (config.storage === undefined) return fail(NO_STORAGE, 2);
+  let storage = config.storage;
+  if (storage === undefined) {
+    // Nothing configured: the audit trail of a sandbox running here with Azurite, if there is one.
+    const sandbox = new SandboxStateDir(resolve(SANDBOX_STATE_DIR)).readLive();
+    if (sandbox?.storageConnectionString === undefined) return fail(NO_STORAGE, 2);
+    io.stderr(
+      `jit-guardrail audit: reading the audit trail of the sandbox running from ${SANDBOX_STATE_DIR}`,
+    );
+    storage = { kind: 'connection-string', value: sandbox.storageConnectionString };
+  }
   const credential = createArmCredential(config);
-  if (config.storage.kind === 'endpoint') {
+  if (storage.kind === 'endpoint') {
     const problem = await credentialProblem(credential, STORAGE_TOKEN_SCOPE, config.managedIdentityClientId);
     if (problem !== undefined) return fail(problem, 2);
   }
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const trail = createTableAuditTrail(
-    lazyTable(config.storage, config.tables.audit, credential),
-    () => quiet,
-  );
+  const trail = createTableAuditTrail(lazyTable(storage, config.tables.audit, credential), () => quiet);
   let records: AuditRecord[];
   try {
     records = await trail.recent(options.limit);

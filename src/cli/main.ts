@@ -11,7 +11,7 @@ Commands:
   evaluate [FILE|-]               decide which rules of one NSG (ARM JSON) the guardrail would remove
   role diff ACTUAL [--desired F]  compare a role definition with the least-privilege JIT requester role
   sweep [--subscription ID ...]   find and remove wildcard JIT rules that events missed; audit JIT policies
-  audit list [--limit N]          the latest decisions from the audit table
+  audit list [--limit N] [--json] the latest decisions from the audit table
   demo                            run the whole story offline against the embedded emulator; exit 0 if it held
   sandbox start | request-jit     the local world behind 'npm start', and a way to ask it for JIT access
   help [COMMAND]                  this list, or a command's options

@@ -22,12 +22,12 @@ import {
   SANDBOX_SUBSCRIPTION,
   type SandboxVm,
 } from '../../sandbox/seedSubscription.js';
-import { ConfigError, loadConfig } from '../config/settings.js';
+import { ConfigError, loadConfig, type GuardrailMode } from '../config/settings.js';
 import { adminAuthFrom } from '../lib/http/reconcileRequest.js';
 import { WATCHED_NSG_OPERATIONS, WATCHED_ROLE_OPERATIONS } from '../lib/events/watchedOperations.js';
 import type { CliIo } from './cliIo.js';
 import { packageRoot } from './packageRoot.js';
-import { UsageError } from './readInput.js';
+import { shellWord, UsageError } from './readInput.js';
 
 export const SANDBOX_HELP = `Usage:
   jit-guardrail sandbox start [--port 7071] [--storage memory|azurite] [--state-dir .sandbox] [--verbose]
@@ -210,7 +210,7 @@ function npmStartCommand(options: StartOptions, changes: { port?: number; stateD
   const stateDir = changes.stateDir ?? options.stateDir;
   const parts = [
     `--port ${changes.port ?? options.port}`,
-    ...(stateDir === resolve(DEFAULT_STATE_DIR) ? [] : [`--state-dir ${stateDir}`]),
+    ...(stateDir === resolve(DEFAULT_STATE_DIR) ? [] : [`--state-dir ${shellWord(stateDir)}`]),
     ...(options.storage === 'memory' ? [] : [`--storage ${options.storage}`]),
     ...(options.verbose ? ['--verbose'] : []),
   ];
@@ -242,7 +242,12 @@ type Stopper = () => Promise<void>;
 
 async function start(options: StartOptions, io: CliIo): Promise<number> {
   const stateDir = new SandboxStateDir(options.stateDir);
-  const busy = stateDir.claim();
+  let busy;
+  try {
+    busy = stateDir.claim();
+  } catch (error) {
+    throw new SandboxExit(error instanceof Error ? error.message : String(error), 2);
+  }
   if (busy !== undefined) {
     const second = `${options.stateDir}-2`;
     throw new SandboxExit(
@@ -289,7 +294,7 @@ async function runSandbox(
     await storage.start();
   }
   const settings = sandboxSettings(world, storage);
-  refuseBadSettings({ ...io.env, ...settings });
+  const mode = refuseBadSettings({ ...io.env, ...settings });
   const vmNames = new Map<string, string>();
   const kept = new KeptRuleReporter({
     getNsg: (id) => world.arm.getNsg(id),
@@ -304,7 +309,7 @@ async function runSandbox(
   printCardsAsTheyCome(world, options.stateDir, io);
   const state = stateOf(world, host, vms, storage);
   stateDir.write(state);
-  io.stdout(readyText(state, options));
+  io.stdout(readyText(state, options, mode));
 
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const reason = await stopWatch.requested;
@@ -343,9 +348,9 @@ function sandboxSettings(
 }
 
 /** The app would refuse every invocation with a bad setting; refuse to start instead, naming it. */
-function refuseBadSettings(appEnvironment: Readonly<Record<string, string | undefined>>): void {
+function refuseBadSettings(appEnvironment: Readonly<Record<string, string | undefined>>): GuardrailMode {
   try {
-    loadConfig(appEnvironment);
+    return loadConfig(appEnvironment).mode;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const one = error.problems.length === 1;
@@ -474,7 +479,7 @@ function stateOf(
   };
 }
 
-function readyText(state: SandboxState, options: StartOptions): string {
+function readyText(state: SandboxState, options: StartOptions, mode: GuardrailMode): string {
   const open = state.vms.filter((vm) => vm.resourceGroup === 'rg-web').map((vm) => vm.name);
   // The printed commands must work as printed, also for a sandbox in another state folder.
   const where = stateDirArgument(options.stateDir);
@@ -483,13 +488,17 @@ function readyText(state: SandboxState, options: StartOptions): string {
     state.storageConnectionString === undefined
       ? `in memory (\`npm start -- --storage azurite\` keeps it where 'jit-guardrail audit list' can read it)`
       : `Azurite Table Storage, in memory (connection string: storageConnectionString in ${stateFile})`;
+  // From the default folder `audit list` finds the sandbox itself; from another, it needs the string.
   const auditCommand =
     state.storageConnectionString === undefined
       ? ''
-      : `\n  GUARDRAIL_STORAGE_CONNECTION_STRING='${state.storageConnectionString}' npx jit-guardrail audit list   # the guardrail's decisions, newest first`;
+      : where === ''
+        ? `\n  npx jit-guardrail audit list   # the guardrail's decisions, newest first`
+        : `\n  GUARDRAIL_STORAGE_CONNECTION_STRING=${shellWord(state.storageConnectionString)} npx jit-guardrail audit list   # the guardrail's decisions, newest first`;
   return `
 jit-guardrail sandbox is running (Ctrl-C stops it)
 
+  Mode              ${mode === 'enforce' ? 'enforce: wildcard JIT rules are removed (GUARDRAIL_MODE=report only reports them)' : 'report: wildcard JIT rules are reported, not removed (GUARDRAIL_MODE)'}
   ARM emulator      ${state.armUrl}   (CA: ${state.caFile})
   Functions host    ${state.hostUrl}
     Event Grid      ${state.hostUrl}/runtime/webhooks/eventgrid?functionName=guard        (NSG writes)
@@ -508,12 +517,12 @@ Try next, in another terminal:
   npx jit-guardrail sandbox request-jit --vm sql-01 --source 198.51.100.7${where}   # allowed: stays, no alert
   curl -sS -X POST "${state.hostUrl}/api/reconcile?code=${state.functionKey}" -H "Authorization: Bearer ${state.adminToken}"   # dry run: reports the role drift
   curl -sS -X POST "${state.hostUrl}/api/reconcile?code=${state.functionKey}" -H "Authorization: Bearer ${state.adminToken}" -d '{"dryRun": false}'   # fixes it
-  npx jit-guardrail sweep --emulator ${state.armUrl} --ca ${state.caFile} --subscription ${state.subscriptionId} --report-only${auditCommand}
+  npx jit-guardrail sweep --emulator ${state.armUrl} --ca ${shellWord(state.caFile)} --subscription ${state.subscriptionId} --report-only${auditCommand}
 `;
 }
 
 function stateDirArgument(stateDir: string): string {
-  return stateDir === resolve(DEFAULT_STATE_DIR) ? '' : ` --state-dir ${stateDir}`;
+  return stateDir === resolve(DEFAULT_STATE_DIR) ? '' : ` --state-dir ${shellWord(stateDir)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,7 +532,8 @@ async function requestJit(options: Record<string, string>, io: CliIo): Promise<n
   const dir = resolve(options['state-dir'] ?? DEFAULT_STATE_DIR);
   const state = new SandboxStateDir(dir).readLive();
   if (state === undefined) {
-    const startIt = dir === resolve(DEFAULT_STATE_DIR) ? 'npm start' : `npm start -- --state-dir ${dir}`;
+    const startIt =
+      dir === resolve(DEFAULT_STATE_DIR) ? 'npm start' : `npm start -- --state-dir ${shellWord(dir)}`;
     throw new SandboxExit(`no sandbox running: start one with \`${startIt}\``, 2);
   }
   if (!options.vm || !options.source)

@@ -181,7 +181,7 @@ function emulatorProblem(
       if (UNTRUSTED_CERTIFICATE.has(code))
         done(
           caFile === undefined
-            ? `the ARM emulator's certificate is not trusted: pass --ca <file> with the CA file the sandbox prints (by default --ca ${SANDBOX_CA_FILE})`
+            ? `the ARM emulator's certificate is not trusted: pass --ca <file> with the CA file the sandbox prints (a sandbox started here with npm start writes it to ${SANDBOX_CA_FILE})`
             : `the ARM emulator's certificate is not signed by the CA in ${caFile}: the sandbox makes a new one at every start; pass --ca with the file it printed this time`,
         );
       else if (['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH'].includes(code)) done(notAnswering(code));

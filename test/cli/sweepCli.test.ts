@@ -148,7 +148,7 @@ describe('jit-guardrail sweep against the emulator', () => {
     expect(run.stdout).toBe('');
     expectOneLine(
       run.stderr,
-      "jit-guardrail sweep: the ARM emulator's certificate is not trusted: pass --ca <file> with the CA file the sandbox prints (by default --ca .sandbox/emulator-ca.pem)",
+      "jit-guardrail sweep: the ARM emulator's certificate is not trusted: pass --ca <file> with the CA file the sandbox prints (a sandbox started here with npm start writes it to .sandbox/emulator-ca.pem)",
     );
     expect(world.arm.requests).toHaveLength(0);
   });

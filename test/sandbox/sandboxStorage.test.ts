@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -110,6 +110,23 @@ describe('npm start -- --storage azurite', () => {
     expect(listed).toMatch(
       /nsg {3}removed +done +web-01-nsg \/ \S*JITRule\S* {2}requested by you@contoso\.com/,
     );
+  });
+
+  it('from the folder that holds .sandbox, a plain `audit list` finds the running sandbox and reads its trail', async () => {
+    const here = mkdtempSync(join(tmpdir(), 'jit-guardrail-audit-here-'));
+    try {
+      symlinkSync(stateDir, join(here, '.sandbox'));
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, 'audit', 'list'], {
+        cwd: here,
+        env: cleanEnv(),
+      });
+      expect(stderr).toBe(
+        'jit-guardrail audit: reading the audit trail of the sandbox running from .sandbox\n',
+      );
+      expect(stdout).toMatch(/nsg {3}removed +done +web-01-nsg/);
+    } finally {
+      rmSync(here, { recursive: true, force: true });
+    }
   });
 
   it('stopping npm by its pid (SIGTERM) stops the sandbox and Azurite with it: nothing listens', async () => {
