@@ -33,7 +33,8 @@ export function watchForStop(env: Readonly<Record<string, string | undefined>>):
     const firstParent = process.ppid;
     watch = setInterval(() => {
       const gone = watched.find((pid) => !isProcessAlive(pid));
-      if (process.ppid !== firstParent) stop(`its parent process (pid ${firstParent}) is gone`);
+      if (process.ppid !== firstParent)
+        stop(`the process that started it (npm or its shell, pid ${firstParent}) is gone`);
       else if (gone !== undefined) stop(`the process that started it (pid ${gone}) is gone`);
     }, PARENT_CHECK_MS);
   });

@@ -250,8 +250,10 @@ async function start(options: StartOptions, io: CliIo): Promise<number> {
   }
   if (busy !== undefined) {
     const second = `${options.stateDir}-2`;
+    // The port asked for, if it is free; else the next free one.
+    const port = (await isPortFree(options.port)) ? options.port : await freePortAfter(options.port);
     throw new SandboxExit(
-      `a sandbox is already running from ${options.stateDir} (pid ${busy.pid}${busy.hostUrl ? `, ${busy.hostUrl}` : ''}): use it, stop it, or start a second one with \`${npmStartCommand(options, { port: await freePortAfter(options.port), stateDir: second })}\``,
+      `a sandbox is already running from ${options.stateDir} (pid ${busy.pid}${busy.hostUrl ? `, ${busy.hostUrl}` : ''}): use it, stop it, or start a second one with \`${npmStartCommand(options, { port, stateDir: second })}\``,
       1,
     );
   }
@@ -479,6 +481,15 @@ function stateOf(
   };
 }
 
+/** JIT's own refusal when ARM gave one (it names the cause); otherwise the sandbox did not answer. */
+function refusalOf(error: unknown): string {
+  const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  return typeof status === 'number'
+    ? `JIT refused the request: ${message}`
+    : `the sandbox did not answer (${message}): is it still running? start one with \`npm start\``;
+}
+
 function readyText(state: SandboxState, options: StartOptions, mode: GuardrailMode): string {
   const open = state.vms.filter((vm) => vm.resourceGroup === 'rg-web').map((vm) => vm.name);
   // The printed commands must work as printed, also for a sandbox in another state folder.
@@ -558,10 +569,7 @@ async function requestJit(options: Record<string, string>, io: CliIo): Promise<n
       options.justification ?? 'requested from the sandbox CLI',
     );
   } catch (error) {
-    throw new SandboxExit(
-      `JIT refused or the sandbox is gone: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
-      1,
-    );
+    throw new SandboxExit(refusalOf(error), 1);
   }
   io.stdout(
     `JIT access requested by ${upn}: ${vm.name}:${port} from ${options.source} (${SANDBOX_LOCATION}). Watch the sandbox terminal.`,

@@ -215,9 +215,15 @@ async function findRole(guid: string, request: ReconcileRequest, deps: Reconcile
   if (anchored !== undefined && anchored.toLowerCase() !== guid.toLowerCase()) {
     const adopted = await deps.roles.getById(scope, anchored);
     if (adopted !== undefined) {
-      deps.log.warn(
-        `role '${desired.roleName}': not listed by its name; found by the id it was adopted with (${anchored}, now named '${adopted.roleName ?? ''}')`,
-      );
+      if ((adopted.roleName ?? '').toLowerCase() === desired.roleName.toLowerCase())
+        // Its name is right: the list lags a recent write (ours, often), nothing to warn about.
+        deps.log.info(
+          `role '${desired.roleName}': not in the list yet (it lags writes); read by its id (${anchored})`,
+        );
+      else
+        deps.log.warn(
+          `role '${desired.roleName}' was renamed to '${adopted.roleName ?? ''}': found by the id it was adopted with (${anchored})`,
+        );
       return [adopted];
     }
   }
