@@ -109,6 +109,19 @@ describe('sandbox start refuses, in one line, what would not work', () => {
     expect(existsSync(join(stateDir, 'emulator-ca.pem'))).toBe(false);
   });
 
+  it('through npm as a user types it: `GUARDRAIL_MODE=bogus npm start` exits non-zero naming the setting', async () => {
+    const result = await run(
+      'npm',
+      ['start', '--', '--port', '0', '--state-dir', join(dir, 'npm-bogus')],
+      cleanEnv({ GUARDRAIL_MODE: 'bogus' }),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(
+      "jit-guardrail sandbox: bad app setting GUARDRAIL_MODE: must be 'enforce' or 'report'",
+    );
+    expect(result.stdout).not.toContain('is running');
+  });
+
   it('every bad setting is named, each with what is wrong', async () => {
     const result = await sandbox(['start', '--port', '0', '--state-dir', join(dir, 'two')], {
       GUARDRAIL_MODE: 'bogus',
