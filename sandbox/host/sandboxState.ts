@@ -1,13 +1,4 @@
-import {
-  closeSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What a running sandbox tells the commands run beside it (`request-jit`), in <state-dir>/sandbox.json. */
@@ -99,21 +90,55 @@ export class SandboxStateDir {
   claim(): StateDirBusy | undefined {
     ensurePrivateDir(this.dir);
     for (let attempt = 0; attempt < 2; attempt++) {
+      // The pid file appears whole (a link to a file already written): never empty, so a sandbox
+      // starting at the same moment cannot read it as stale.
+      const written = `${this.pidFile}.${process.pid}.tmp`;
+      writeFileSync(written, String(process.pid), { mode: 0o600 });
       try {
-        const fd = openSync(this.pidFile, 'wx', 0o600);
-        writeFileSync(fd, String(process.pid));
-        closeSync(fd);
+        linkSync(written, this.pidFile);
         return undefined;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      } finally {
+        rmSync(written, { force: true });
       }
       const holder = this.pidIn(this.pidFile);
       if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
         return { pid: holder, hostUrl: this.readState()?.hostUrl };
       }
-      this.removeStateFiles();
+      const taken = this.takeStale(holder);
+      if (taken !== undefined) return { pid: taken, hostUrl: this.readState()?.hostUrl };
     }
     throw new Error(`cannot claim ${this.dir}: another sandbox keeps taking it`);
+  }
+
+  /**
+   * Removes a stale claim, moving it aside first: if what was moved is not the stale pid read before
+   * (another sandbox claimed the folder meanwhile), it is put back and that sandbox holds the folder.
+   */
+  private takeStale(stalePid: number | undefined): number | undefined {
+    const aside = `${this.pidFile}.${process.pid}.stale`;
+    try {
+      renameSync(this.pidFile, aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    const moved = this.pidIn(aside);
+    try {
+      if (moved !== undefined && moved !== stalePid && isProcessAlive(moved)) {
+        try {
+          linkSync(aside, this.pidFile);
+        } catch {
+          // Someone claimed it again in between: they hold it now.
+        }
+        return moved;
+      }
+      rmSync(this.stateFile, { force: true });
+      return undefined;
+    } finally {
+      rmSync(aside, { force: true });
+    }
   }
 
   /** Writes the state, readable by this user only: it holds the local function key and admin token. */

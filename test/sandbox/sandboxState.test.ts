@@ -8,10 +8,15 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SandboxStateDir, type SandboxState } from '../../sandbox/host/sandboxState.js';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 
 const state = (overrides: Partial<SandboxState> = {}): SandboxState => ({
   pid: process.pid,
@@ -68,5 +73,23 @@ describe("the sandbox's state folder cannot be turned against its user", () => {
     folder.write(state({ armUrl: 'https://attacker.example:443' }));
     expect(folder.readLive()).toBeUndefined();
     folder.release();
+  });
+
+  it('sandboxes starting at the same moment over stale state: exactly one gets the folder', async () => {
+    const dir = join(root, 'race');
+    mkdirSync(dir, { mode: 0o700 });
+    writeFileSync(join(dir, 'sandbox.pid'), '999999999');
+    const module = join(ROOT, 'dist/sandbox/host/sandboxState.js');
+    const claim = `import(${JSON.stringify(module)}).then(({ SandboxStateDir }) => {
+      const busy = new SandboxStateDir(${JSON.stringify(dir)}).claim();
+      process.stdout.write(busy === undefined ? 'won' : 'busy');
+      setTimeout(() => {}, 1500);
+    })`;
+    const racers = Array.from({ length: 6 }, () =>
+      promisify(execFile)(process.execPath, ['-e', claim], { timeout: 20_000 }).then((r) => r.stdout),
+    );
+    const outcomes = await Promise.all(racers);
+    expect(outcomes.filter((o) => o === 'won')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'busy')).toHaveLength(5);
   });
 });
