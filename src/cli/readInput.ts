@@ -81,6 +81,16 @@ export function decodeText(bytes: Uint8Array): string {
       .swap16()
       .toString('utf16le');
   }
+  // No mark, but every other byte zero: UTF-16 as some tools write it without one (JSON starts with
+  // an ASCII character, so its first high byte is zero: LE has it second, BE first).
+  if (buffer.length >= 4 && buffer[1] === 0 && buffer[3] === 0 && buffer[0] !== 0) {
+    return buffer.toString('utf16le');
+  }
+  if (buffer.length >= 4 && buffer[0] === 0 && buffer[2] === 0 && buffer[1] !== 0) {
+    return Buffer.from(buffer.subarray(0, buffer.length & ~1))
+      .swap16()
+      .toString('utf16le');
+  }
   return buffer.toString('utf8');
 }
 

@@ -134,6 +134,8 @@ describe('jit-guardrail evaluate', () => {
     ['UTF-16 LE with a BOM (Windows PowerShell >)', Buffer.from(`\ufeff${ONE_JIT_NSG}`, 'utf16le')],
     ['UTF-16 BE with a BOM', Buffer.from(`\ufeff${ONE_JIT_NSG}`, 'utf16le').swap16()],
     ['UTF-8 with a BOM', Buffer.from(`\ufeff${ONE_JIT_NSG}`, 'utf8')],
+    ['UTF-16 LE without a BOM', Buffer.from(ONE_JIT_NSG, 'utf16le')],
+    ['UTF-16 BE without a BOM', Buffer.from(ONE_JIT_NSG, 'utf16le').swap16()],
     [
       'UTF-8 with CRLF line ends',
       Buffer.from(JSON.stringify(JSON.parse(ONE_JIT_NSG), null, 2).replaceAll('\n', '\r\n')),
