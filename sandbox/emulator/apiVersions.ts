@@ -49,6 +49,11 @@ const FAMILIES: readonly Family[] = [
     accepted: versionsOf('Microsoft.Authorization/roleDefinitions'),
   },
   {
+    pattern: /^\/providers\/Microsoft\.ResourceGraph\/resources/i,
+    type: 'resources',
+    accepted: versionsOf('Microsoft.ResourceGraph/resources'),
+  },
+  {
     pattern: /\/providers\/Microsoft\.Compute\/virtualMachines/i,
     type: 'virtualMachines',
     accepted: versionsOf('Microsoft.Compute/virtualMachines'),

@@ -9,6 +9,7 @@ import { unregisteredApiVersion } from './apiVersions.js';
 import { authorizationRoutes, RoleDefinitionStore } from './authorizationRoutes.js';
 import { computeRoutes } from './computeRoutes.js';
 import { subscriptionRoutes } from './subscriptionRoutes.js';
+import { resourceGraphRoutes } from './resourceGraphRoutes.js';
 import { networkRoutes, nsgId } from './networkRoutes.js';
 import { displayOf, guidFrom, principalFromToken, principalKey, type Principal } from './principal.js';
 import { armError, type EmulatorCore, type Reply, type RequestContext, type Route } from './routing.js';
@@ -44,6 +45,13 @@ export interface ArmEmulatorOptions {
    * Recorded: two lists 0 and 1 s after an update were both empty; how long it lasts is not.
    */
   readonly roleReadLagMs?: number;
+  /**
+   * How long a change takes to reach Resource Graph (ms); default 5000. Documented only as "seconds
+   * to minutes"; seeded NSGs are indexed from the start.
+   */
+  readonly resourceGraphLagMs?: number;
+  /** Resource Graph's per-user quota; default 15 queries per 5 s window (its documented default). */
+  readonly resourceGraphQuota?: { readonly queries: number; readonly windowMs: number };
 }
 
 export interface LoggedRequest {
@@ -96,6 +104,8 @@ export class ArmEmulator {
       jitWriteStyle: options.jitWriteStyle ?? 'nsg',
       jitWriteHoldMs: options.jitWriteHoldMs ?? 1_000,
       roleReadLagMs: options.roleReadLagMs ?? 2_000,
+      resourceGraphLagMs: options.resourceGraphLagMs ?? 5_000,
+      resourceGraphQuota: options.resourceGraphQuota ?? { queries: 15, windowMs: 5_000 },
     };
     this.roles = new RoleDefinitionStore({ readLagMs: () => this.options.roleReadLagMs });
     this.state = new ArmState(options.tenantId ?? guidFrom('tenant'));
@@ -134,6 +144,10 @@ export class ArmEmulator {
       ...authorizationRoutes(core, this.roles),
       ...computeRoutes(core),
       ...subscriptionRoutes(core),
+      ...resourceGraphRoutes(core, {
+        lagMs: () => this.options.resourceGraphLagMs,
+        quota: () => this.options.resourceGraphQuota,
+      }),
     ];
   }
 
@@ -275,6 +289,8 @@ export class ArmEmulator {
         ...(spec.tags ? { tags: spec.tags } : {}),
         properties: { securityRules: spec.rules ?? [] },
       });
+      // Seeded: there before anyone looked, so Resource Graph has it already.
+      this.state.modifiedAt.set(key(id), 0);
     }
     const vmId = `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${spec.name}`;
     const nicId = `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.Network/networkInterfaces/${spec.name}-nic`;
@@ -296,7 +312,9 @@ export class ArmEmulator {
     id: string,
     body: { location?: string; tags?: Record<string, string>; properties?: { securityRules?: unknown[] } },
   ): NsgJson {
-    return this.state.putNsg(id, body);
+    const nsg = this.state.putNsg(id, body);
+    this.state.modifiedAt.set(key(id), 0);
+    return nsg;
   }
 
   /**

@@ -117,7 +117,7 @@ export function networkRoutes(core: EmulatorCore): Route[] {
         name: 'DeleteNetworkSecurityGroupOperation',
       });
       if (!lroFailure) {
-        state.nsgs.delete(key(nsg.id));
+        state.deleteNsg(nsg.id);
         publish(ctx, 'Microsoft.Resources.ResourceDeleteSuccess', s, nsg.id, NSG_DELETE);
       }
       return { status: 202, headers };

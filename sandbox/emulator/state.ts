@@ -61,6 +61,9 @@ export class ArmState {
   readonly vms = new Map<string, VmRecord>();
   readonly policies = new Map<string, ArmJson>();
   readonly operations = new Map<string, OperationRecord>();
+  /** When each NSG last changed, and when deleted ones went (epoch ms): Resource Graph lags them. */
+  readonly modifiedAt = new Map<string, number>();
+  readonly deletedAt = new Map<string, number>();
   /** Display names of the subscriptions this ARM knows, by lower-cased id; others are not found. */
   readonly subscriptionNames = new Map<string, string>();
   /** The latest operation per resource key that may still be updating it. */
@@ -92,7 +95,14 @@ export class ArmState {
       },
     };
     this.nsgs.set(key(id), nsg);
+    this.modifiedAt.set(key(id), Date.now());
+    this.deletedAt.delete(key(id));
     return nsg;
+  }
+
+  deleteNsg(id: string): void {
+    this.nsgs.delete(key(id));
+    this.deletedAt.set(key(id), Date.now());
   }
 
   getNsg(id: string): NsgJson | undefined {
@@ -119,6 +129,7 @@ export class ArmState {
   /** Every change to an NSG or its rules gives the whole NSG a new etag, as in ARM. */
   touch(nsg: NsgJson): void {
     nsg.etag = newEtag();
+    this.modifiedAt.set(key(nsg.id), Date.now());
     for (const rule of nsg.properties.securityRules) rule.etag = nsg.etag;
     for (const rule of nsg.properties.defaultSecurityRules) rule.etag = nsg.etag;
   }
