@@ -17,6 +17,8 @@ import { createMemoryRoleAnchor } from './core/roleAnchor.js';
 import { createTableRoleAnchor } from './adapters/tableRoleAnchor.js';
 import { lazyTable } from './adapters/tableStorage.js';
 import type { GuardDeps } from './core/guardEvent.js';
+import type { SweepDeps } from './core/sweep.js';
+import { createResourceGraphGateway } from './adapters/resourceGraphGateway.js';
 import type { Logger } from './core/logger.js';
 import { redact } from './core/redact.js';
 import { createRoleWriteMemory, type ReconcileDeps } from './core/reconcileRole.js';
@@ -24,7 +26,7 @@ import { createRoleWriteMemory, type ReconcileDeps } from './core/reconcileRole.
 /** Config plus the adapters built from it, created once per process and shared by invocations. */
 export interface Runtime {
   readonly config: GuardrailConfig;
-  guardDeps(log: Logger): GuardDeps;
+  guardDeps(log: Logger): GuardDeps & SweepDeps;
   reconcileDeps(log: Logger): ReconcileDeps;
 }
 
@@ -44,6 +46,7 @@ export function createRuntime(config: GuardrailConfig): Runtime {
   const nsgs = createNsgGateway(config, credential);
   const jitPolicies = sharePolicyReads(createJitPolicyGateway(config, credential), () => new Date());
   const roles = createRoleGateway(config, credential);
+  const resourceGraph = createResourceGraphGateway(config, credential);
   const subscriptionNames = cacheSubscriptionNames(
     createSubscriptionGateway(config, credential),
     () => new Date(),
@@ -123,6 +126,7 @@ export function createRuntime(config: GuardrailConfig): Runtime {
       log,
       now,
       guardedSubscriptions: config.guardedSubscriptions,
+      resourceGraph,
     }),
   };
 }

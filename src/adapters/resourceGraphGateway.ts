@@ -1,4 +1,4 @@
-import { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import type { TokenCredential } from '@azure/core-auth';
 import { isRestError } from '@azure/core-rest-pipeline';
 import type { GuardrailConfig } from '../config/settings.js';
@@ -41,14 +41,22 @@ export function createResourceGraphGateway(
   credential: TokenCredential,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 ): ResourceGraphGateway {
-  const client = new ResourceGraphClient(credential, {
-    ...armClientOptions(config),
-    apiVersion: RESOURCE_GRAPH_API_VERSION,
-  });
+  // Loaded on first use: the event path never queries Resource Graph, and starts without it.
+  let client: Promise<ResourceGraphClient> | undefined;
+  const clientOnce = () =>
+    (client ??= import('@azure/arm-resourcegraph').then(
+      ({ ResourceGraphClient }) =>
+        new ResourceGraphClient(credential, {
+          ...armClientOptions(config),
+          apiVersion: RESOURCE_GRAPH_API_VERSION,
+        }),
+    ));
   const query = async (subscriptions: readonly string[], skipToken: string | undefined) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await client.resources({
+        return await (
+          await clientOnce()
+        ).resources({
           query: CANDIDATE_NSG_QUERY,
           subscriptions: [...subscriptions],
           options: { top: PAGE_ROWS, resultFormat: 'objectArray', ...(skipToken ? { skipToken } : {}) },

@@ -10,14 +10,28 @@ import type { JitPolicyLike } from '../lib/jit/findJitRequest.js';
 import { createRateLimiter, mapWithConcurrency } from './concurrency.js';
 import { remediateNsg, sendUnsentAlerts, type RemediationDeps } from './remediateNsg.js';
 import { readOnceIntents } from './removalIntents.js';
+import type { ResourceGraphGateway } from '../adapters/resourceGraphGateway.js';
 
 /** ARM's write bucket refills 10 per second per principal; deletes are paced to stay inside it. */
 export const DELETES_PER_SECOND = 10;
 const DELETE_BURST = 10;
 
+/**
+ * How the sweep finds NSGs: one Resource Graph query for candidates across every subscription (then
+ * a fresh ARM read of each), or listing every NSG of each subscription page by page.
+ */
+export type SweepStrategy = 'resource-graph' | 'listing';
+
+/** The sweep's dependencies: remediation's, and Resource Graph when the tenant sweep may use it. */
+export interface SweepDeps extends RemediationDeps {
+  readonly resourceGraph?: ResourceGraphGateway;
+}
+
 export interface SweepOptions {
   readonly subscriptions: readonly string[];
   readonly reportOnly: boolean;
+  /** Default: Resource Graph for several subscriptions when the deps have it; listing otherwise, and where it is refused. */
+  readonly strategy?: SweepStrategy;
   /** NSGs remediated at once; reads are one per page and need no more. */
   readonly concurrency?: number;
   readonly onProgress?: (progress: SweepProgress) => void;
@@ -53,6 +67,9 @@ export interface SubscriptionSweep {
 export interface SweepSummary {
   readonly runId: string;
   readonly mode: 'enforce' | 'report';
+  readonly strategy: SweepStrategy;
+  /** Why the sweep listed NSGs although Resource Graph was asked for (it was refused). */
+  readonly fallback?: string;
   readonly subscriptions: readonly SubscriptionSweep[];
   readonly durationMs: number;
 }
@@ -70,12 +87,27 @@ export const SWEEP_WRITER: Writer = {
  * Deletes are paced inside ARM's write bucket. Also audits JIT policies for wildcard sources.
  * Never throws for one NSG: failures are counted and named in the summary.
  */
-export async function sweep(options: SweepOptions, deps: RemediationDeps): Promise<SweepSummary> {
+export async function sweep(options: SweepOptions, deps: SweepDeps): Promise<SweepSummary> {
   const started = Date.now();
   const runId = randomUUID();
   const limiter = createRateLimiter(DELETES_PER_SECOND, DELETE_BURST);
   const mode = options.reportOnly ? 'report' : deps.mode;
   const results: SubscriptionSweep[] = [];
+  // One subscription is listed (no lag, a few pages); several are asked of Resource Graph at once.
+  const wanted =
+    options.strategy ??
+    (deps.resourceGraph !== undefined && options.subscriptions.length > 1 ? 'resource-graph' : 'listing');
+  let candidates: Map<string, NsgRef[]> | undefined;
+  let fallback: string | undefined;
+  if (wanted === 'resource-graph') {
+    try {
+      if (deps.resourceGraph === undefined) throw new Error('no Resource Graph client configured');
+      candidates = await candidatesBySubscription(deps.resourceGraph, options.subscriptions);
+    } catch (error) {
+      fallback = `Resource Graph could not be used (${error instanceof Error ? error.message : String(error)}); NSGs were listed per subscription instead`;
+      deps.log.warn(`sweep: ${fallback}`);
+    }
+  }
   for (const subscriptionId of options.subscriptions) {
     const policies = memoisePolicies(deps.jitPolicies);
     const paced: RemediationDeps = {
@@ -91,9 +123,35 @@ export async function sweep(options: SweepOptions, deps: RemediationDeps): Promi
         },
       },
     };
-    results.push(await sweepSubscription(subscriptionId, runId, options, paced));
+    const found =
+      candidates?.get(subscriptionId.toLowerCase()) ?? (candidates === undefined ? undefined : []);
+    results.push(await sweepSubscription(subscriptionId, runId, options, paced, found));
   }
-  return { runId, mode, subscriptions: results, durationMs: Date.now() - started };
+  return {
+    runId,
+    mode,
+    strategy: candidates === undefined ? 'listing' : 'resource-graph',
+    ...(fallback === undefined ? {} : { fallback }),
+    subscriptions: results,
+    durationMs: Date.now() - started,
+  };
+}
+
+/** Resource Graph's candidates, by lower-cased subscription id; ids it cannot parse are skipped. */
+async function candidatesBySubscription(
+  graph: ResourceGraphGateway,
+  subscriptions: readonly string[],
+): Promise<Map<string, NsgRef[]>> {
+  const bySubscription = new Map<string, NsgRef[]>();
+  for await (const page of graph.candidateNsgPages(subscriptions)) {
+    for (const id of page) {
+      const ref = parseNsgResourceId(id);
+      if (ref === undefined) continue;
+      const key = ref.subscriptionId.toLowerCase();
+      bySubscription.set(key, [...(bySubscription.get(key) ?? []), ref]);
+    }
+  }
+  return bySubscription;
 }
 
 async function sweepSubscription(
@@ -101,6 +159,7 @@ async function sweepSubscription(
   runId: string,
   options: SweepOptions,
   deps: RemediationDeps,
+  candidates: readonly NsgRef[] | undefined,
 ): Promise<SubscriptionSweep> {
   const tally = {
     pages: 0,
@@ -156,7 +215,35 @@ async function sweepSubscription(
     }
   };
   try {
-    for await (const page of deps.nsgs.listNsgPages(subscriptionId)) {
+    const pages = candidates === undefined ? deps.nsgs.listNsgPages(subscriptionId) : undefined;
+    if (candidates !== undefined) {
+      // Resource Graph lags ARM: each candidate is read again, and the fresh read is what is judged.
+      tally.pages = 1;
+      await mapWithConcurrency(candidates, options.concurrency ?? 4, async (ref) => {
+        let nsg: NsgDocument | undefined;
+        try {
+          nsg = await deps.nsgs.getNsg(ref);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          deps.log.error(`sweep: ${message}`);
+          errors.push(message);
+          tally.failed += 1;
+          return;
+        }
+        tally.nsgsScanned += 1;
+        // Gone since the index saw it: an open intent for it is settled below, as with listing.
+        if (nsg === undefined) return;
+        seen.add(nsgResourceId(ref).toLowerCase());
+        await look(ref, nsg);
+      });
+      options.onProgress?.({
+        subscriptionId,
+        nsgsScanned: tally.nsgsScanned,
+        pages: tally.pages,
+        wildcardRules: tally.wildcardRules,
+      });
+    }
+    for await (const page of pages ?? []) {
       tally.pages += 1;
       await mapWithConcurrency(page, options.concurrency ?? 4, async (nsg) => {
         const ref = nsg.id === undefined ? undefined : parseNsgResourceId(nsg.id);

@@ -408,6 +408,9 @@ describe('infra holds to code: the Event Grid filters', () => {
 export function armActionOf(method: string, path: string): string {
   // A subscription itself has no provider segment: ARM authorizes it as Microsoft.Resources'.
   if (/^\/subscriptions\/[^/]+\/?$/i.test(path)) return `Microsoft.Resources/subscriptions/${verbOf(method)}`;
+  // A Resource Graph query is a POST that ARM authorizes as a read (results are filtered by access).
+  if (/^\/providers\/Microsoft\.ResourceGraph\/resources\/?$/i.test(path))
+    return 'Microsoft.ResourceGraph/resources/read';
   const tail = path.split('/providers/').at(-1)!.split('/').filter(Boolean);
   const [namespace, ...rest] = tail;
   const types = rest.filter((_, i) => i % 2 === 0);
@@ -458,6 +461,11 @@ describe("infra holds to code: each app's role covers every ARM call its code ma
         { subscriptions: [SUBSCRIPTION], reportOnly: false },
         runtimeFromEnvironment().guardDeps(silentLogger),
       );
+      // The tenant sweep's path: one Resource Graph query, then a read of each candidate.
+      await sweep(
+        { subscriptions: [SUBSCRIPTION], reportOnly: false, strategy: 'resource-graph' },
+        runtimeFromEnvironment().guardDeps(silentLogger),
+      );
     });
     guardActions = actionsCalled();
     world.arm.clearRequestLog();
@@ -506,6 +514,7 @@ describe("infra holds to code: each app's role covers every ARM call its code ma
       'Microsoft.Network/networkSecurityGroups/read',
       'Microsoft.Network/networkSecurityGroups/securityRules/delete',
       'Microsoft.Network/networkSecurityGroups/securityRules/read',
+      'Microsoft.ResourceGraph/resources/read',
       'Microsoft.Resources/subscriptions/read',
       'Microsoft.Security/locations/jitNetworkAccessPolicies/read',
     ]);

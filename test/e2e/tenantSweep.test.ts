@@ -1,0 +1,138 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nsgId } from '../../sandbox/emulator/index.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { sweep, type SweepStrategy } from '../../src/core/sweep.js';
+import { runtimeFromEnvironment } from '../../src/runtime.js';
+import { TestWorld } from '../support/world.js';
+
+const SUBS = [
+  'aaaaaaaa-0000-4000-8000-000000000001',
+  'aaaaaaaa-0000-4000-8000-000000000002',
+  'aaaaaaaa-0000-4000-8000-000000000003',
+];
+
+/** The kinds of rule an NSG meets in the wild, around the ones the guardrail must remove. */
+const RULE_KINDS = [
+  'jit-allow-any',
+  'jit-allow-internet',
+  'jit-allow-cidr-zero',
+  'jit-allow-specific',
+  'jit-deny',
+  'plain-allow-any',
+  'jit-allow-any-outbound',
+  'legacy-jit-allow-any',
+] as const;
+type RuleKind = (typeof RULE_KINDS)[number];
+
+function ruleOf(kind: RuleKind, n: number) {
+  const hex = n.toString(16).toUpperCase().padStart(32, '0');
+  const jit = kind.startsWith('legacy') ? 'SecurityCenter-JITRule' : 'MicrosoftDefenderForCloud-JITRule';
+  const name =
+    kind === 'jit-deny'
+      ? `${jit}_${1000 + n}_${hex}`
+      : kind === 'plain-allow-any'
+        ? `AllowAnything${n}`
+        : `${jit}-${1000 + n}-${hex}`;
+  const source =
+    kind === 'jit-allow-internet'
+      ? 'Internet'
+      : kind === 'jit-allow-cidr-zero'
+        ? '0.0.0.0/0'
+        : kind === 'jit-allow-specific'
+          ? '203.0.113.7'
+          : '*';
+  return {
+    name,
+    properties: {
+      description: `MDC JIT Network Access rule created by an initiation request for policy 'default' of VM 'vm${n}'.`,
+      protocol: '*',
+      sourcePortRange: '*',
+      destinationPortRange: String(22 + (n % 3)),
+      sourceAddressPrefix: source,
+      destinationAddressPrefix: '*',
+      access: kind === 'jit-deny' ? 'Deny' : 'Allow',
+      priority: (kind === 'jit-deny' ? 1000 : 100) + n,
+      direction: kind === 'jit-allow-any-outbound' ? 'Outbound' : 'Inbound',
+    },
+  };
+}
+
+const worlds = fc.array(
+  fc.record({
+    subscription: fc.integer({ min: 0, max: SUBS.length - 1 }),
+    rules: fc.array(fc.constantFrom(...RULE_KINDS), { maxLength: 5 }),
+  }),
+  { minLength: 1, maxLength: 25 },
+);
+
+/**
+ * The tenant sweep (one Resource Graph query, then a fresh read of each candidate) must find exactly
+ * the rules the per-subscription listing finds, in any world: the differential test.
+ */
+describe('tenant sweep: Resource Graph and listing find the same rules', () => {
+  const world = new TestWorld({ resourceGraphLagMs: 0 });
+  let round = 0;
+  beforeAll(() => world.start());
+  afterAll(() => world.stop());
+
+  const wouldRemove = async (strategy: SweepStrategy, subscriptions: readonly string[]) => {
+    const deps = runtimeFromEnvironment().guardDeps(silentLogger);
+    const summary = await sweep({ subscriptions, reportOnly: true, strategy }, deps);
+    expect(summary.strategy).toBe(strategy);
+    const records = await deps.audit.recent(10_000);
+    return {
+      summary,
+      rules: records
+        .filter((r) => r.correlationId === summary.runId && r.verdict === 'remove')
+        .map((r) => `${r.resource.toLowerCase()}|${r.rule}`)
+        .sort(),
+    };
+  };
+
+  it('on random worlds across three subscriptions', async () => {
+    await fc.assert(
+      fc.asyncProperty(worlds, async (nsgs) => {
+        round += 1;
+        world.arm.state.nsgs.clear();
+        let n = 0;
+        for (const [i, spec] of nsgs.entries()) {
+          world.arm.seedNsg(nsgId(SUBS[spec.subscription]!, `rg-${round}`, `nsg-${i}`), {
+            properties: { securityRules: spec.rules.map((kind) => ruleOf(kind, n++)) },
+          });
+        }
+        const listed = await wouldRemove('listing', SUBS);
+        const graphed = await wouldRemove('resource-graph', SUBS);
+        expect(graphed.rules).toEqual(listed.rules);
+        // Reads scale with candidates: never more NSGs read than listing scanned.
+        const scanned = (s: typeof listed.summary) => s.subscriptions.reduce((t, x) => t + x.nsgsScanned, 0);
+        expect(scanned(graphed.summary)).toBeLessThanOrEqual(scanned(listed.summary));
+      }),
+      { numRuns: 8, seed: 20261202 },
+    );
+  });
+
+  it('falls back to listing where Resource Graph is refused, and says so', async () => {
+    world.arm.state.nsgs.clear();
+    world.arm.seedNsg(nsgId(SUBS[0]!, 'rg-fallback', 'nsg'), {
+      properties: { securityRules: [ruleOf('jit-allow-any', 1)] },
+    });
+    world.arm.injectFault(
+      { kind: 'status', status: 403, code: 'AuthorizationFailed' },
+      { path: /ResourceGraph/, times: 1 },
+    );
+    const deps = runtimeFromEnvironment().guardDeps(silentLogger);
+    const summary = await sweep({ subscriptions: SUBS, reportOnly: true }, deps);
+    expect(summary.strategy).toBe('listing');
+    expect(summary.fallback).toMatch(
+      /^Resource Graph could not be used \(query Resource Graph failed .*permission-denied \(HTTP 403/,
+    );
+    expect(summary.subscriptions[0]!.wouldRemove).toBe(1);
+  });
+
+  it('several subscriptions default to Resource Graph; one is listed', async () => {
+    const deps = runtimeFromEnvironment().guardDeps(silentLogger);
+    expect((await sweep({ subscriptions: SUBS, reportOnly: true }, deps)).strategy).toBe('resource-graph');
+    expect((await sweep({ subscriptions: [SUBS[0]!], reportOnly: true }, deps)).strategy).toBe('listing');
+  });
+});
