@@ -387,6 +387,71 @@ async function exposureWindow(
   }
 }
 
+/**
+ * 8. The tenant sweep: 50 subscriptions × 200 NSGs, every NSG with JIT's standing deny rules, one in
+ * `activeAccessEvery` with a JIT allow rule for one address (someone's current access: a candidate
+ * Resource Graph cannot tell from a wildcard without expanding rules), 20 with a wildcard JIT rule.
+ * Resource Graph (one paged query for candidates, then a fresh read of each) against listing every
+ * NSG of each subscription; each in its own world (ARM throttles per principal), report mode (the
+ * removals would be the same), 20 ms per call.
+ */
+async function tenantSweep(
+  subscriptions = 50,
+  perSubscription = 200,
+  wildcards = 20,
+  activeAccessEvery = 50,
+): Promise<string> {
+  const subs = Array.from(
+    { length: subscriptions },
+    (_, i) => `7e2a0000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+  );
+  const every = Math.floor((subscriptions * perSubscription) / wildcards);
+  const seed = (arm: Awaited<ReturnType<typeof benchWorld>>['arm']) => {
+    let n = 0;
+    for (const sub of subs) {
+      for (let i = 0; i < perSubscription; i++, n++) {
+        const deny = { ...jitRule(n, '*'), name: `MicrosoftDefenderForCloud-JITRule_${n}_${'0'.repeat(32)}` };
+        deny.properties = { ...deny.properties, access: 'Deny', priority: 1000 };
+        const rules: unknown[] = [deny];
+        if (n % every === 0) rules.push(jitRule(n, '*'));
+        else if (n % activeAccessEvery === 7) rules.push(jitRule(n, '203.0.113.7'));
+        arm.seedNsg(nsgId(sub, RG, `t-${n}`), {
+          location: 'westeurope',
+          properties: { securityRules: rules },
+        });
+      }
+    }
+  };
+  const run = async (strategy: 'resource-graph' | 'listing') => {
+    const world = await benchWorld({ latencyMs: 20 });
+    try {
+      seed(world.arm);
+      world.arm.clearRequestLog();
+      const t = performance.now();
+      const summary = await sweep({ subscriptions: subs, reportOnly: true, strategy }, world.deps);
+      const elapsed = performance.now() - t;
+      const guardrail = displayOf(principalFromToken(LOCAL_EMULATOR_TOKEN));
+      const calls = world.arm.requests.filter((r) => r.principal === guardrail);
+      const graph = calls.filter((r) => r.path.includes('Microsoft.ResourceGraph')).length;
+      const found = summary.subscriptions.reduce((t2, x) => t2 + x.wouldRemove, 0);
+      const throttled = calls.filter((r) => r.status === 429).length;
+      return { strategy: summary.strategy, elapsed, calls: calls.length, graph, found, throttled };
+    } finally {
+      await world.stop();
+    }
+  };
+  const graph = await run('resource-graph');
+  const listing = await run('listing');
+  const line = (r: typeof graph) =>
+    `${r.strategy}: ${r.calls} calls (${r.graph} Resource Graph, ${r.calls - r.graph} ARM, ${r.throttled} answered 429), ${s(r.elapsed)}, ${r.found} wildcard rules found`;
+  return [
+    `tenant sweep, ${subscriptions} subscriptions × ${perSubscription} NSGs (${wildcards} wildcard JIT rules, JIT access open for one address on 1 NSG in ${activeAccessEvery}), 20 ms per call, report mode`,
+    line(graph),
+    line(listing),
+    `Resource Graph vs listing: ${ratio(listing.calls, graph.calls)} fewer calls, ${ratio(listing.elapsed, graph.elapsed)} faster`,
+  ].join('\n  ');
+}
+
 async function main(): Promise<void> {
   const only = process.argv[2];
   console.log(
@@ -401,6 +466,7 @@ async function main(): Promise<void> {
     ['coldstart', () => coldStart()],
     ['exposure', () => exposureWindow(200, { perSecond: 4 })],
     ['exposure-burst', () => exposureWindow(200, { concurrency: 20 })],
+    ['tenant', async () => `${await tenantSweep(50, 200, 20, 200)}\n- ${await tenantSweep(50, 200, 20, 25)}`],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;
