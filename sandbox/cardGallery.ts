@@ -22,6 +22,7 @@ export interface GalleryCard {
 const PORTAL = 'https://portal.azure.com';
 const SUBSCRIPTION = 'b3c1d7e5-0f1a-4c2b-9d3e-5f6a7b8c9d0e';
 const SCOPE = `/subscriptions/${SUBSCRIPTION}`;
+const OTHER_SUBSCRIPTION = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
 const nsgId = (resourceGroup: string, name: string) =>
   `${SCOPE}/resourceGroups/${resourceGroup}/providers/Microsoft.Network/networkSecurityGroups/${name}`;
 const policyId = (resourceGroup: string) =>
@@ -281,22 +282,40 @@ export function cardGallery(): GalleryCard[] {
       kind: 'jit-policy-digest',
       payload: toTeamsMessage(
         buildAuditDigestCard(
-          SUBSCRIPTION,
           [
-            { vmName: 'web-01', port: 22, allowedSources: ['*'] },
-            { vmName: 'web-01', port: 3389, allowedSources: ['*'] },
-            { vmName: 'web-02', port: 22, allowedSources: ['*'] },
-            { vmName: 'web-02', port: 3389, allowedSources: ['Internet'] },
-          ].map((f) => ({
-            ...f,
-            policyId: policyId('rg-web'),
-            vmId: `${SCOPE}/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/${f.vmName}`,
-          })),
+            {
+              subscriptionId: SUBSCRIPTION,
+              subscriptionName: 'Contoso Sandbox',
+              findings: [
+                { vmName: 'web-01', port: 22, allowedSources: ['*'] },
+                { vmName: 'web-01', port: 3389, allowedSources: ['*'] },
+                { vmName: 'web-02', port: 22, allowedSources: ['*'] },
+                { vmName: 'web-02', port: 3389, allowedSources: ['Internet'] },
+              ].map((f) => ({
+                ...f,
+                policyId: policyId('rg-web'),
+                vmId: `${SCOPE}/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/${f.vmName}`,
+              })),
+            },
+            {
+              subscriptionId: OTHER_SUBSCRIPTION,
+              subscriptionName: 'Contoso Production',
+              findings: [
+                {
+                  vmName: 'app-01',
+                  port: 22,
+                  allowedSources: ['0.0.0.0/0'],
+                  policyId: `/subscriptions/${OTHER_SUBSCRIPTION}/resourceGroups/rg-app/providers/Microsoft.Security/locations/westeurope/jitNetworkAccessPolicies/default`,
+                  vmId: `/subscriptions/${OTHER_SUBSCRIPTION}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/app-01`,
+                },
+              ],
+            },
+          ],
           PORTAL,
           '2026-11-25T11:30:04.000Z',
         ),
       ),
-      mustShow: ['web-01', 'web-02', '22', '3389', '*'],
+      mustShow: ['web-01', 'web-02', 'app-01', 'Contoso Sandbox', 'Contoso Production', '22', '3389', '*'],
     },
     {
       kind: 'worst-case',

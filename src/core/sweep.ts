@@ -127,6 +127,7 @@ export async function sweep(options: SweepOptions, deps: SweepDeps): Promise<Swe
       candidates?.get(subscriptionId.toLowerCase()) ?? (candidates === undefined ? undefined : []);
     results.push(await sweepSubscription(subscriptionId, runId, options, paced, found));
   }
+  await sendPolicyDigest(results, runId, deps);
   return {
     runId,
     mode,
@@ -276,35 +277,55 @@ async function sweepSubscription(
     deps.log.error(`sweep of ${subscriptionId} stopped: ${message}`);
     errors.push(message);
   }
-  const policyFindings = await auditSubscription(subscriptionId, runId, deps, errors);
+  const policyFindings = await auditSubscription(subscriptionId, deps, errors);
   return { subscriptionId, ...tally, errors, policyFindings };
 }
 
 async function auditSubscription(
   subscriptionId: string,
-  runId: string,
   deps: RemediationDeps,
   errors: string[],
 ): Promise<PolicyFinding[]> {
-  let findings: PolicyFinding[];
   try {
-    findings = auditJitPolicies(await deps.jitPolicies.listPolicies(subscriptionId));
+    return auditJitPolicies(await deps.jitPolicies.listPolicies(subscriptionId));
   } catch (error) {
     errors.push(`JIT policy audit: ${error instanceof Error ? error.message : String(error)}`);
     return [];
   }
-  if (findings.length === 0) return findings;
-  const key = `audit:${subscriptionId.toLowerCase()}:${JSON.stringify(findings.map((f) => [f.vmId.toLowerCase(), f.port, f.allowedSources]))}`;
-  const eventId = `audit:${runId}:${subscriptionId}`;
-  const card = buildAuditDigestCard(subscriptionId, findings, deps.portalUrl, deps.now().toISOString());
-  // The outbox key ignores the run, so an unchanged finding is digested once, not every hour.
-  await deps.outbox.enqueue({ key, eventId, message: toTeamsMessage(card) });
+}
+
+/**
+ * One digest for the whole sweep, grouped by subscription. Its outbox key is the findings, not the
+ * run, so an unchanged set is digested once, not every hour. A digest that could not be sent is an
+ * error of each subscription it names.
+ */
+async function sendPolicyDigest(
+  results: SubscriptionSweep[],
+  runId: string,
+  deps: RemediationDeps,
+): Promise<void> {
+  const withFindings = results.filter((r) => r.policyFindings.length > 0);
+  if (withFindings.length === 0) return;
+  const groups = [];
+  for (const r of withFindings) {
+    const name = await deps.subscriptionNames(r.subscriptionId, deps.log);
+    groups.push({ subscriptionId: r.subscriptionId, subscriptionName: name, findings: r.policyFindings });
+  }
+  const key = `audit:${JSON.stringify(
+    groups.map((g) => [
+      g.subscriptionId.toLowerCase(),
+      g.findings.map((f) => [f.vmId.toLowerCase(), f.port, f.allowedSources]),
+    ]),
+  )}`;
+  const eventId = `audit:${runId}`;
+  const card = buildAuditDigestCard(groups, deps.portalUrl, deps.now().toISOString());
   try {
+    await deps.outbox.enqueue({ key, eventId, message: toTeamsMessage(card) });
     await sendUnsentAlerts(eventId, deps);
   } catch (error) {
-    errors.push(`JIT policy digest: ${error instanceof Error ? error.message : String(error)}`);
+    const message = `JIT policy digest: ${error instanceof Error ? error.message : String(error)}`;
+    for (const r of withFindings) (r.errors as string[]).push(message);
   }
-  return findings;
 }
 
 /** One JIT policy list per subscription per sweep, shared by every NSG that needs a requester. */

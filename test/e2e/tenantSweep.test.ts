@@ -4,7 +4,9 @@ import { nsgId } from '../../sandbox/emulator/index.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { sweep, type SweepStrategy } from '../../src/core/sweep.js';
 import { runtimeFromEnvironment } from '../../src/runtime.js';
-import { TestWorld } from '../support/world.js';
+import { JitActor } from '../../sandbox/jitActor.js';
+import { cardText } from '../support/cardText.js';
+import { LOCATION, TestWorld } from '../support/world.js';
 
 const SUBS = [
   'aaaaaaaa-0000-4000-8000-000000000001',
@@ -73,7 +75,11 @@ const worlds = fc.array(
 describe('tenant sweep: Resource Graph and listing find the same rules', () => {
   const world = new TestWorld({ resourceGraphLagMs: 0 });
   let round = 0;
-  beforeAll(() => world.start());
+  beforeAll(async () => {
+    await world.start();
+    // Named before any sweep: a failed name read is remembered for ten minutes.
+    world.arm.nameSubscription(SUBS[0]!, 'Contoso Retail');
+  });
   afterAll(() => world.stop());
 
   const wouldRemove = async (strategy: SweepStrategy, subscriptions: readonly string[]) => {
@@ -128,6 +134,41 @@ describe('tenant sweep: Resource Graph and listing find the same rules', () => {
       /^Resource Graph could not be used \(query Resource Graph failed .*permission-denied \(HTTP 403/,
     );
     expect(summary.subscriptions[0]!.wouldRemove).toBe(1);
+  });
+
+  it('one JIT policy digest for the whole sweep, grouped by subscription, by name where ARM gives one', async () => {
+    for (const [i, sub] of SUBS.slice(0, 2).entries()) {
+      const vm = world.arm.seedVm({
+        subscriptionId: sub,
+        resourceGroup: 'rg-digest',
+        name: `digest-${i}`,
+        location: LOCATION,
+      });
+      const admin = new JitActor({
+        armUrl: world.arm.url,
+        ca: world.arm.ca,
+        subscriptionId: sub,
+        resourceGroup: 'rg-digest',
+        location: LOCATION,
+        upn: 'admin@contoso.com',
+      });
+      await admin.enable(vm.vmId, [22], '*');
+    }
+    world.teams.cards.length = 0;
+    const deps = runtimeFromEnvironment().guardDeps(silentLogger);
+    await sweep({ subscriptions: SUBS, reportOnly: true }, deps);
+    const digests = world.cardHeadlines().filter((h) => h.startsWith('Root cause'));
+    expect(digests).toEqual([
+      'Root cause: JIT policies let requesters open 2 ports on 2 VMs in 2 subscriptions to any address',
+    ]);
+    const text = cardText(world.teams.cards.find((c) => JSON.stringify(c).includes('Root cause'))!.body);
+    expect(text).toContain(`Subscription: Contoso Retail (${SUBS[0]})`);
+    expect(text).toContain(`Subscription: ${SUBS[1]}`);
+    expect(text.indexOf('digest-0')).toBeLessThan(text.indexOf(SUBS[1]!));
+    // Unchanged on the next run: not digested again.
+    world.teams.cards.length = 0;
+    await sweep({ subscriptions: SUBS, reportOnly: true }, deps);
+    expect(world.cardHeadlines().filter((h) => h.startsWith('Root cause'))).toEqual([]);
   });
 
   it('several subscriptions default to Resource Graph; one is listed', async () => {

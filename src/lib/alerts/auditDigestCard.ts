@@ -13,27 +13,36 @@ import type { PolicyFinding } from '../jit/auditPolicies.js';
 import { jitPortalUrl } from './portalLinks.js';
 import { describePort, describeSource } from './wording.js';
 
-/** A digest of the root cause: JIT policies that let anyone request access from anywhere. */
+/** One subscription's part of the digest. */
+export interface DigestGroup {
+  readonly subscriptionId: string;
+  readonly subscriptionName: string | undefined;
+  readonly findings: readonly PolicyFinding[];
+}
+
+/**
+ * A digest of the root cause across the subscriptions swept: JIT policies that let anyone request
+ * access from anywhere, grouped by subscription (by name where it is known).
+ */
 export function buildAuditDigestCard(
-  subscriptionId: string,
-  findings: readonly PolicyFinding[],
+  groups: readonly DigestGroup[],
   portalUrl: string,
   occurredAt: string,
 ): AdaptiveCard {
-  return fitForTeams((level) => buildAtLevel(subscriptionId, findings, portalUrl, occurredAt, level), 3);
+  return fitForTeams((level) => buildAtLevel(groups, portalUrl, occurredAt, level), 3);
 }
 
 function buildAtLevel(
-  subscriptionId: string,
-  findings: readonly PolicyFinding[],
+  groups: readonly DigestGroup[],
   portalUrl: string,
   occurredAt: string,
   level: number,
 ): AdaptiveCard {
-  const byVm = new Map<string, PolicyFinding[]>();
-  for (const f of findings) byVm.set(f.vmName, [...(byVm.get(f.vmName) ?? []), f]);
+  const findings = groups.flatMap((g) => g.findings);
+  const vms = new Set(findings.map((f) => f.vmId.toLowerCase())).size;
   const ports = findings.length;
-  const headline = `Root cause: JIT policies let requesters open ${ports} ${ports === 1 ? 'port' : 'ports'} on ${byVm.size} ${byVm.size === 1 ? 'VM' : 'VMs'} to any address`;
+  const where = groups.length === 1 ? '' : ` in ${groups.length} subscriptions`;
+  const headline = `Root cause: JIT policies let requesters open ${ports} ${ports === 1 ? 'port' : 'ports'} on ${vms} ${vms === 1 ? 'VM' : 'VMs'}${where} to any address`;
   const body: CardElement[] = [
     paragraph([run(headline, { weight: 'Bolder', size: 'Medium', color: 'Attention' })]),
     paragraph(
@@ -45,28 +54,58 @@ function buildAtLevel(
       { spacing: 'Small' },
     ),
   ];
-  const shown = level === 0 ? 30 : level === 1 ? 10 : 3;
-  for (const [vm, vmFindings] of [...byVm].slice(0, shown)) {
-    body.push(
-      fact(
-        vm,
-        vmFindings
-          .map(
-            (f) => `${describePort(String(f.port))} from ${f.allowedSources.map(describeSource).join(', ')}`,
-          )
-          .join('; '),
-      ),
-    );
+  let budget = level === 0 ? 30 : level === 1 ? 10 : 3;
+  let hidden = 0;
+  for (const group of groups) {
+    const byVm = new Map<string, PolicyFinding[]>();
+    for (const f of group.findings) byVm.set(f.vmName, [...(byVm.get(f.vmName) ?? []), f]);
+    if (groups.length > 1) {
+      body.push(
+        fact(
+          'Subscription',
+          group.subscriptionName === undefined
+            ? group.subscriptionId
+            : `${group.subscriptionName} (${group.subscriptionId})`,
+        ),
+      );
+    }
+    for (const [vm, vmFindings] of byVm) {
+      if (budget <= 0) {
+        hidden += 1;
+        continue;
+      }
+      budget -= 1;
+      body.push(
+        fact(
+          vm,
+          vmFindings
+            .map(
+              (f) =>
+                `${describePort(String(f.port))} from ${f.allowedSources.map(describeSource).join(', ')}`,
+            )
+            .join('; '),
+        ),
+      );
+    }
   }
-  if (byVm.size > shown) body.push(fact('More', `${byVm.size - shown} more VMs; see the sweep report`));
+  if (hidden > 0) body.push(fact('More', `${hidden} more VMs; see the sweep report`));
   body.push(fact('Next', 'restrict the allowed source of each port to known addresses (Fix JIT policy).'));
   const policies = [...new Set(findings.map((f) => f.policyId))];
+  const only = groups.length === 1 ? groups[0]! : undefined;
   body.push(
     footer([
-      ['Subscription', subscriptionId],
+      ...(only === undefined
+        ? []
+        : ([
+            [only.subscriptionName === undefined ? 'Subscription' : 'Subscription id', only.subscriptionId],
+          ] as [string, string][])),
       ['Time', readableTime(occurredAt)],
-      ...(level < 2 ? ([['Policies', policies.slice(0, shown).join(', ')]] as [string, string][]) : []),
+      ...(level < 2
+        ? ([['Policies', policies.slice(0, level === 0 ? 30 : 10).join(', ')]] as [string, string][])
+        : []),
     ]),
   );
+  if (only?.subscriptionName !== undefined)
+    body.splice(2, 0, fact('Subscription', only.subscriptionName, 120));
   return adaptiveCard(headline, body, [{ title: 'Fix JIT policy', url: jitPortalUrl(portalUrl) }]);
 }
