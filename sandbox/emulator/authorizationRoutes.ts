@@ -136,6 +136,24 @@ export function authorizationRoutes(core: EmulatorCore, roles: RoleDefinitionSto
         'The role definition must have at least one assignable scope.',
       );
     }
+    // ARM's rules for management groups: one at most among the assignable scopes, and none for a
+    // role with data actions.
+    const groups = (p.assignableScopes as unknown[]).filter((x) => MANAGEMENT_GROUP.test(String(x)));
+    if (groups.length > 1)
+      return armError(
+        400,
+        'InvalidAssignableScopes',
+        'Only one management group can be defined in the assignable scopes of a custom role.',
+      );
+    const hasDataActions = (p.permissions as unknown[]).some(
+      (e) => isRecord(e) && Array.isArray(e.dataActions) && e.dataActions.length > 0,
+    );
+    if (groups.length > 0 && hasDataActions)
+      return armError(
+        400,
+        'InvalidAssignableScopes',
+        'A custom role with data actions cannot have a management group as an assignable scope.',
+      );
     const sameName = roles
       .allLatest()
       .find(
@@ -180,13 +198,15 @@ export function authorizationRoutes(core: EmulatorCore, roles: RoleDefinitionSto
       },
     };
     roles.write(guid, doc);
-    core.publishCallerEvent(
-      ctx,
-      'Microsoft.Resources.ResourceWriteSuccess',
-      subscriptionOf(scope),
-      doc.id,
-      'Microsoft.Authorization/roleDefinitions/write',
-    );
+    // Event Grid's system topics are per subscription: a write at a management group reaches none.
+    if (subscriptionOf(scope) !== '')
+      core.publishCallerEvent(
+        ctx,
+        'Microsoft.Resources.ResourceWriteSuccess',
+        subscriptionOf(scope),
+        doc.id,
+        'Microsoft.Authorization/roleDefinitions/write',
+      );
     // Recorded: the PUT's answer says `createdBy: null` and `createdOn` = `updatedOn`, update or
     // create alike; reads give the object id and the first creation time.
     return {
@@ -195,6 +215,8 @@ export function authorizationRoutes(core: EmulatorCore, roles: RoleDefinitionSto
     };
   }
 }
+
+const MANAGEMENT_GROUP = /^\/providers\/Microsoft\.Management\/managementGroups\/[^/]+\/?$/i;
 
 function props(doc: ArmJson): Record<string, unknown> {
   return (doc.properties ?? {}) as Record<string, unknown>;

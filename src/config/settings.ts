@@ -25,6 +25,7 @@ export const SETTING_NAMES = [
   'GUARDRAIL_PORTAL_URL',
   'GUARDRAIL_ROLE_NAME',
   'GUARDRAIL_ROLE_ASSIGNABLE_SCOPES',
+  'GUARDRAIL_ROLE_MANAGEMENT_GROUP',
   'GUARDRAIL_ROLE_DESIRED_FILE',
   'GUARDRAIL_ROLE_SETTLE_SECONDS',
   'GUARDRAIL_RECONCILE_SCHEDULE',
@@ -294,6 +295,16 @@ const settingsSchema = (requireTeamsWebhook: boolean) =>
         )
         .optional(),
     ),
+    GUARDRAIL_ROLE_MANAGEMENT_GROUP: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^[\w().-]{1,90}$/, {
+          error:
+            'must be a management group id (its name, as in /providers/Microsoft.Management/managementGroups/<id>)',
+        })
+        .optional(),
+    ),
     GUARDRAIL_ROLE_DESIRED_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
     GUARDRAIL_ROLE_SETTLE_SECONDS: integerSetting(0, 7200, 600),
     GUARDRAIL_EXEMPTION_MAX_DAYS: integerSetting(0, 365, DEFAULT_EXEMPTION_MAX_DAYS),
@@ -352,12 +363,18 @@ export function loadConfig(
   reconcileScheduleFrom(env);
   sweepScheduleFrom(env);
   outboxScheduleFrom(env);
-  const scope = `/subscriptions/${s.GUARDRAIL_SUBSCRIPTION_ID}`;
+  // The requester role lives in the subscription, or once at a management group for every
+  // subscription below it.
+  const scope =
+    s.GUARDRAIL_ROLE_MANAGEMENT_GROUP === undefined
+      ? `/subscriptions/${s.GUARDRAIL_SUBSCRIPTION_ID}`
+      : `/providers/Microsoft.Management/managementGroups/${s.GUARDRAIL_ROLE_MANAGEMENT_GROUP}`;
   const desired = desiredRoleFrom(
     s.GUARDRAIL_ROLE_DESIRED_FILE,
     s.GUARDRAIL_ROLE_NAME,
     s.GUARDRAIL_ROLE_ASSIGNABLE_SCOPES ?? [scope],
   );
+  if (s.GUARDRAIL_ROLE_MANAGEMENT_GROUP !== undefined) managementGroupRoleProblems(scope, desired);
   const armUrl = new URL(s.GUARDRAIL_ARM_ENDPOINT);
   return Object.freeze({
     teamsWebhookUrl: s.GUARDRAIL_TEAMS_WEBHOOK_URL,
@@ -415,6 +432,21 @@ function storageTarget(
       `AzureWebJobsStorage: ${webJobsProblem}; or set GUARDRAIL_STORAGE_CONNECTION_STRING for the guardrail's tables`,
     ]);
   return undefined;
+}
+
+/** ARM's rules for a role defined at a management group, checked before any write is tried. */
+function managementGroupRoleProblems(scope: string, desired: GuardrailConfig['role']['desired']): void {
+  const problems: string[] = [];
+  const scopes = desired.assignableScopes ?? [];
+  if (scopes.length !== 1 || scopes[0]!.toLowerCase() !== scope.toLowerCase())
+    problems.push(
+      `GUARDRAIL_ROLE_ASSIGNABLE_SCOPES: with GUARDRAIL_ROLE_MANAGEMENT_GROUP the role is assignable at that management group only (${scope}); unset it`,
+    );
+  if (desired.dataActions.length > 0)
+    problems.push(
+      'GUARDRAIL_ROLE_MANAGEMENT_GROUP: a role with data actions cannot be defined at a management group; remove them from GUARDRAIL_ROLE_DESIRED_FILE',
+    );
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 function desiredRoleFrom(

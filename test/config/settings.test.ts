@@ -417,3 +417,34 @@ describe('storage settings', () => {
     }
   });
 });
+
+describe('the JIT requester role at a management group', () => {
+  const env = (extra: Record<string, string>) => ({
+    ...BASE,
+    GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK,
+    ...extra,
+  });
+  const GROUP_SCOPE = '/providers/Microsoft.Management/managementGroups/contoso-lz';
+
+  it('lives at the management group, assignable there only', () => {
+    const role = loadConfig(env({ GUARDRAIL_ROLE_MANAGEMENT_GROUP: 'contoso-lz' })).role;
+    expect(role.scope).toBe(GROUP_SCOPE);
+    expect(role.desired.assignableScopes).toEqual([GROUP_SCOPE]);
+  });
+
+  it('refuses other assignable scopes beside it, and an id that is not one', () => {
+    expect(
+      problemsOf(
+        env({
+          GUARDRAIL_ROLE_MANAGEMENT_GROUP: 'contoso-lz',
+          GUARDRAIL_ROLE_ASSIGNABLE_SCOPES: `/subscriptions/${SUB}`,
+        }),
+      ),
+    ).toEqual([
+      expect.stringMatching(/^GUARDRAIL_ROLE_ASSIGNABLE_SCOPES: with GUARDRAIL_ROLE_MANAGEMENT_GROUP/),
+    ]);
+    expect(problemsOf(env({ GUARDRAIL_ROLE_MANAGEMENT_GROUP: 'not/a group' }))).toEqual([
+      expect.stringMatching(/^GUARDRAIL_ROLE_MANAGEMENT_GROUP: must be a management group id/),
+    ]);
+  });
+});
