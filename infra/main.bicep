@@ -299,5 +299,21 @@ output GUARDRAIL_RECONCILER_IDENTITY_CLIENT_ID string = reconcilerApp.outputs.id
 output GUARDRAIL_GUARD_ROLE_ID string = guardRole.outputs.roleDefinitionId
 output GUARDRAIL_RECONCILER_ROLE_ID string = reconcilerRole.outputs.roleDefinitionId
 output GUARDRAIL_EVENTS_IDENTITY_RESOURCE_ID string = shared.outputs.eventsIdentityId
+// For infra/tenant/main.bicep (tenant scale): who the guard is, where its events go, where dead letters land.
+output GUARDRAIL_GUARD_IDENTITY_PRINCIPAL_ID string = guardApp.outputs.identityPrincipalId
+output GUARDRAIL_GUARD_FUNCTION_ID string = resourceId(
+  subscription().subscriptionId,
+  resourceGroup.name,
+  'Microsoft.Web/sites/functions',
+  guardApp.outputs.name,
+  'guard'
+)
+output GUARDRAIL_GUARD_DEAD_LETTER_STORAGE_ID string = resourceId(
+  subscription().subscriptionId,
+  resourceGroup.name,
+  'Microsoft.Storage/storageAccounts',
+  guardApp.outputs.storageName
+)
+output GUARDRAIL_GUARD_DEAD_LETTER_CONTAINER string = guardApp.outputs.deadLetterContainer
 output GUARDRAIL_SYSTEM_TOPIC string = systemTopicName
 output GUARDRAIL_RECONCILE_URL string = 'https://${reconcilerApp.outputs.defaultHostName}/api/reconcile'

@@ -23,6 +23,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ENTRY = join(ROOT, 'infra/main.bicep');
 export const COMPILED = join(ROOT, 'infra/main.json');
+/** Every deployable template and its committed compiled form: the subscription one, and tenant scale's. */
+export const TEMPLATES = [
+  { entry: ENTRY, compiled: COMPILED },
+  { entry: join(ROOT, 'infra/tenant/main.bicep'), compiled: join(ROOT, 'infra/tenant/main.json') },
+];
 const TOOLS_PROJECT = join(ROOT, 'tools/bicep/bicep-cli.csproj');
 const PACKAGE = 'azure.bicep.commandline.linux-x64';
 
@@ -123,8 +128,8 @@ export function bicepFiles() {
 }
 
 /** Compiles infra/main.bicep to `outfile`; returns the diagnostics the compiler printed. */
-export function build(bicep, outfile = COMPILED) {
-  const result = spawnSync(bicep, ['build', ENTRY, '--outfile', outfile, '--diagnostics-format', 'sarif'], {
+export function build(bicep, outfile = COMPILED, entry = ENTRY) {
+  const result = spawnSync(bicep, ['build', entry, '--outfile', outfile, '--diagnostics-format', 'sarif'], {
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -208,13 +213,20 @@ export function withoutGeneratorStamp(value) {
 export function compiledIsCurrent(bicep) {
   const dir = mkdtempSync(join(tmpdir(), 'jit-guardrail-bicep-'));
   try {
-    const fresh = join(dir, 'main.json');
-    if (!existsSync(COMPILED)) return { same: false, diagnostics: build(bicep, fresh) };
-    const diagnostics = build(bicep, fresh);
-    if (diagnostics.some((d) => d.level === 'error')) return { same: false, diagnostics };
-    const same =
-      JSON.stringify(withoutGeneratorStamp(JSON.parse(readFileSync(fresh, 'utf8')))) ===
-      JSON.stringify(withoutGeneratorStamp(JSON.parse(readFileSync(COMPILED, 'utf8'))));
+    let same = true;
+    const diagnostics = [];
+    for (const [i, { entry, compiled }] of TEMPLATES.entries()) {
+      const fresh = join(dir, `${i}.json`);
+      const found = build(bicep, fresh, entry);
+      diagnostics.push(...found);
+      if (!existsSync(compiled) || found.some((d) => d.level === 'error')) {
+        same = false;
+        continue;
+      }
+      same &&=
+        JSON.stringify(withoutGeneratorStamp(JSON.parse(readFileSync(fresh, 'utf8')))) ===
+        JSON.stringify(withoutGeneratorStamp(JSON.parse(readFileSync(compiled, 'utf8'))));
+    }
     return { same, diagnostics };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -261,16 +273,20 @@ function main(command) {
     return 1;
   }
   if (command === 'build') {
-    const diagnostics = build(bicep);
-    for (const d of diagnostics) console.error(`${d.where}: ${d.level} ${d.rule}: ${d.message}`);
-    console.log(`bicep ${versionOf(bicep)}: ${relative(ROOT, ENTRY)} -> ${relative(ROOT, COMPILED)}`);
-    return diagnostics.some((d) => d.level === 'error') ? 1 : 0;
+    let failed = false;
+    for (const { entry, compiled } of TEMPLATES) {
+      const diagnostics = build(bicep, compiled, entry);
+      for (const d of diagnostics) console.error(`${d.where}: ${d.level} ${d.rule}: ${d.message}`);
+      console.log(`bicep ${versionOf(bicep)}: ${relative(ROOT, entry)} -> ${relative(ROOT, compiled)}`);
+      failed ||= diagnostics.some((d) => d.level === 'error');
+    }
+    return failed ? 1 : 0;
   }
   if (command === 'check') {
     const result = check(bicep);
     for (const d of result.diagnostics) console.error(`${d.where}: ${d.level} ${d.rule}: ${d.message}`);
     if (!result.compiledIsCurrent) {
-      console.error(`${relative(ROOT, COMPILED)} is stale: run \`npm run infra:build\` and commit it`);
+      console.error('a compiled template (infra/main.json, infra/tenant/main.json) is stale: run `npm run infra:build` and commit it');
       if (result.version !== pinnedVersion()) {
         console.error(
           `  (this is bicep ${result.version}; the committed file is made with the pinned ${pinnedVersion()}: unset BICEP_PATH or run \`node scripts/bicep.mjs restore\`)`,

@@ -1,0 +1,214 @@
+targetScope = 'managementGroup'
+
+metadata description = 'Tenant scale: one guardrail deployment guards every subscription below a management group. Deployed after infra/main.bicep (its outputs are the parameters here) with `az deployment mg create`. The guard\'s role is defined and assigned once at the group and inherited below, so nothing per subscription needs role-assignment rights; an Azure Policy (DeployIfNotExists) gives each subscription, present and future, the system topic and the guard\'s filtered, dead-lettered event subscription.'
+
+@description('A short token that makes names unique (the subscription deployment\'s resource token).')
+param resourceToken string
+
+@description('Location of the policy assignment\'s identity and of the resources the policy deploys.')
+param location string
+
+@allowed(['enforce', 'report'])
+@description('GUARDRAIL_MODE: in report mode the guard\'s role holds its reads only.')
+param guardrailMode string
+
+@description('GUARDRAIL_GUARD_IDENTITY_PRINCIPAL_ID: the guard app identity\'s principal (object) id.')
+param guardPrincipalId string
+
+@description('GUARDRAIL_GUARD_FUNCTION_ID: resource id of the guard app\'s `guard` function (…/sites/<app>/functions/guard).')
+param guardFunctionId string
+
+@description('GUARDRAIL_EVENTS_IDENTITY_RESOURCE_ID: the user-assigned identity every system topic carries to write dead letters.')
+param eventsIdentityId string
+
+@description('GUARDRAIL_GUARD_DEAD_LETTER_STORAGE_ID: resource id of the guard\'s storage account (dead letters).')
+param deadLetterStorageId string
+
+@description('GUARDRAIL_GUARD_DEAD_LETTER_CONTAINER: its dead-letter container.')
+param deadLetterContainer string
+
+var guardPermissions = loadJsonContent('../../src/config/guard-permissions.json')
+var watched = loadJsonContent('../../src/config/watched-operations.json')
+var guardActions = guardrailMode == 'report'
+  ? filter(guardPermissions.actions, action => endsWith(toLower(action), '/read'))
+  : guardPermissions.actions
+
+// The names the policy gives each subscription's resources: fixed, so it can tell they exist.
+var eventsResourceGroup = 'rg-jit-guardrail-events'
+var topicName = 'evgt-jit-guardrail'
+var eventSubscriptionName = 'jit-guardrail-guard'
+
+resource guardRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(managementGroup().id, 'jit-guardrail-guard', resourceToken)
+  properties: {
+    roleName: '${guardPermissions.roleName} (${resourceToken})'
+    description: guardPermissions.description
+    type: 'CustomRole'
+    permissions: [{ actions: guardActions, notActions: [] }]
+    assignableScopes: [managementGroup().id]
+  }
+}
+
+resource guardRoleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(managementGroup().id, guardPrincipalId, guardRole.id)
+  properties: {
+    roleDefinitionId: guardRole.id
+    principalId: guardPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// What the policy's identity needs to put the topic and its event subscription in place: no more.
+resource remediationRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(managementGroup().id, 'jit-guardrail-events-remediation', resourceToken)
+  properties: {
+    roleName: 'JIT Guardrail Events Remediation (${resourceToken})'
+    description: 'Lets the jit-guardrail policy create, in each subscription, the resource group, the subscription system topic and the guard\'s event subscription.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: [
+          'Microsoft.Resources/subscriptions/resourceGroups/read'
+          'Microsoft.Resources/subscriptions/resourceGroups/write'
+          'Microsoft.Resources/deployments/*'
+          'Microsoft.EventGrid/systemTopics/*'
+          'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action'
+        ]
+        notActions: []
+      }
+    ]
+    assignableScopes: [managementGroup().id]
+  }
+}
+
+resource eventsPolicy 'Microsoft.Authorization/policyDefinitions@2023-04-01' = {
+  name: 'jit-guardrail-events-${resourceToken}'
+  properties: {
+    displayName: 'jit-guardrail: every subscription sends its NSG writes to the guard'
+    description: 'Deploys, in each subscription without it, the subscription system topic and the jit-guardrail guard\'s event subscription (filtered on NSG writes, retried, dead-lettered).'
+    policyType: 'Custom'
+    mode: 'All'
+    metadata: { category: 'Security Center' }
+    parameters: {}
+    policyRule: {
+      if: { field: 'type', equals: 'Microsoft.Resources/subscriptions' }
+      then: {
+        effect: 'deployIfNotExists'
+        details: {
+          type: 'Microsoft.EventGrid/systemTopics/eventSubscriptions'
+          name: '${topicName}/${eventSubscriptionName}'
+          resourceGroupName: eventsResourceGroup
+          existenceScope: 'resourceGroup'
+          deploymentScope: 'subscription'
+          roleDefinitionIds: [remediationRole.id]
+          deployment: {
+            location: location
+            properties: {
+              mode: 'incremental'
+              template: {
+                '$schema': 'https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#'
+                contentVersion: '1.0.0.0'
+                resources: [
+                  {
+                    type: 'Microsoft.Resources/resourceGroups'
+                    apiVersion: '2024-03-01'
+                    name: eventsResourceGroup
+                    location: location
+                  }
+                  {
+                    type: 'Microsoft.Resources/deployments'
+                    apiVersion: '2024-03-01'
+                    name: 'jit-guardrail-events'
+                    resourceGroup: eventsResourceGroup
+                    dependsOn: [eventsResourceGroup]
+                    properties: {
+                      mode: 'Incremental'
+                      template: {
+                        '$schema': 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#'
+                        contentVersion: '1.0.0.0'
+                        resources: [
+                          {
+                            type: 'Microsoft.EventGrid/systemTopics'
+                            apiVersion: '2022-06-15'
+                            name: topicName
+                            location: 'global'
+                            identity: {
+                              type: 'UserAssigned'
+                              userAssignedIdentities: { '${eventsIdentityId}': {} }
+                            }
+                            properties: {
+                              source: '[subscription().id]'
+                              topicType: 'Microsoft.Resources.Subscriptions'
+                            }
+                          }
+                          {
+                            type: 'Microsoft.EventGrid/systemTopics/eventSubscriptions'
+                            apiVersion: '2022-06-15'
+                            name: '${topicName}/${eventSubscriptionName}'
+                            dependsOn: ['[resourceId(\'Microsoft.EventGrid/systemTopics\', \'${topicName}\')]']
+                            properties: {
+                              destination: {
+                                endpointType: 'AzureFunction'
+                                properties: {
+                                  resourceId: guardFunctionId
+                                  maxEventsPerBatch: 1
+                                  preferredBatchSizeInKilobytes: 64
+                                }
+                              }
+                              eventDeliverySchema: 'EventGridSchema'
+                              filter: {
+                                includedEventTypes: watched.eventTypes
+                                advancedFilters: [
+                                  {
+                                    operatorType: 'StringIn'
+                                    key: 'data.operationName'
+                                    values: watched.nsgOperations
+                                  }
+                                ]
+                              }
+                              retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 }
+                              deadLetterWithResourceIdentity: {
+                                identity: { type: 'UserAssigned', userAssignedIdentity: eventsIdentityId }
+                                deadLetterDestination: {
+                                  endpointType: 'StorageBlob'
+                                  properties: { resourceId: deadLetterStorageId, blobContainerName: deadLetterContainer }
+                                }
+                              }
+                            }
+                          }
+                        ]
+                      }
+                    }
+                  }
+                ]
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+resource eventsPolicyAssignment 'Microsoft.Authorization/policyAssignments@2024-04-01' = {
+  name: 'jit-guardrail-${take(resourceToken, 10)}'
+  location: location
+  identity: { type: 'SystemAssigned' }
+  properties: {
+    displayName: 'jit-guardrail: NSG writes of every subscription reach the guard'
+    policyDefinitionId: eventsPolicy.id
+    enforcementMode: 'Default'
+  }
+}
+
+resource remediationRoleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(managementGroup().id, eventsPolicyAssignment.id, remediationRole.id)
+  properties: {
+    roleDefinitionId: remediationRole.id
+    principalId: eventsPolicyAssignment.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+output GUARDRAIL_GUARD_ROLE_ID string = guardRole.id
+output GUARDRAIL_EVENTS_POLICY_ASSIGNMENT_ID string = eventsPolicyAssignment.id
