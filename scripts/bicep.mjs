@@ -286,7 +286,9 @@ function main(command) {
     const result = check(bicep);
     for (const d of result.diagnostics) console.error(`${d.where}: ${d.level} ${d.rule}: ${d.message}`);
     if (!result.compiledIsCurrent) {
-      console.error('a compiled template (infra/main.json, infra/tenant/main.json) is stale: run `npm run infra:build` and commit it');
+      console.error(
+        'a compiled template (infra/main.json, infra/tenant/main.json) is stale: run `npm run infra:build` and commit it',
+      );
       if (result.version !== pinnedVersion()) {
         console.error(
           `  (this is bicep ${result.version}; the committed file is made with the pinned ${pinnedVersion()}: unset BICEP_PATH or run \`node scripts/bicep.mjs restore\`)`,
