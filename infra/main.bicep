@@ -68,6 +68,9 @@ param reconcileSchedule string = ''
 @description('GUARDRAIL_SWEEP_SCHEDULE: NCRONTAB schedule of the sweep for missed events; empty means hourly.')
 param sweepSchedule string = ''
 
+@description('GUARDRAIL_GUARDED_MANAGEMENT_GROUP: with infra/tenant/main.bicep deployed at this management group, the guard acts on every subscription below it; empty guards GUARDRAIL_SWEEP_SUBSCRIPTIONS (this subscription by default).')
+param guardedManagementGroup string = ''
+
 @description('GUARDRAIL_ALERT_EMAIL: mailbox told of every role-definition write or delete in the subscription; empty creates the alert with no action group (it is then only listed in Azure Monitor > Alerts).')
 param alertEmail string = ''
 
@@ -129,6 +132,7 @@ var reconcilerRoleName = '${reconcilerPermissions.roleName} (${resourceToken})'
 
 var guardSettings appSetting[] = [
   { name: 'GUARDRAIL_SWEEP_SCHEDULE', value: sweepSchedule }
+  { name: 'GUARDRAIL_GUARDED_MANAGEMENT_GROUP', value: guardedManagementGroup }
 ]
 var reconcilerSettings appSetting[] = [
   { name: 'GUARDRAIL_ROLE_ASSIGNABLE_SCOPES', value: empty(roleAssignableScopes) ? subscription().id : roleAssignableScopes }

@@ -126,6 +126,7 @@ export function createRuntime(config: GuardrailConfig): Runtime {
       log,
       now,
       guardedSubscriptions: config.guardedSubscriptions,
+      guardedManagementGroup: config.guardedManagementGroup,
       resourceGraph,
     }),
   };

@@ -339,6 +339,14 @@ export class ArmEmulator {
     );
   }
 
+  /** Puts a subscription below a management group (as Resource Graph's scope sees it). */
+  placeSubscription(managementGroupId: string, subscriptionId: string): void {
+    const group = managementGroupId.toLowerCase();
+    const below = this.state.managementGroups.get(group) ?? new Set<string>();
+    below.add(subscriptionId.toLowerCase());
+    this.state.managementGroups.set(group, below);
+  }
+
   /** Makes a subscription known by this display name (`GET /subscriptions/{id}` answers it). */
   nameSubscription(subscriptionId: string, displayName: string): void {
     this.state.subscriptionNames.set(subscriptionId.toLowerCase(), displayName);

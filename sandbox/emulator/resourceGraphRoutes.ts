@@ -73,14 +73,40 @@ export function resourceGraphRoutes(core: EmulatorCore, options: ResourceGraphOp
     }
     const body = ctx.body as QueryRequest | undefined;
     if (typeof body?.query !== 'string') return armError(400, 'BadRequest', 'The query is required.');
-    if (body.managementGroups !== undefined)
-      return armError(400, 'BadRequest', 'The emulator scopes queries by subscription only.');
     const query = parseQuery(body.query);
     if (typeof query === 'string') return armError(400, 'InvalidQuery', query);
     refreshIndex(now);
-    const subscriptions = new Set((body.subscriptions ?? []).map((s) => s.toLowerCase()));
+    // The scope: the subscriptions asked for, or every one below the management groups asked for.
+    const subscriptions = new Set([
+      ...(body.subscriptions ?? []).map((s) => s.toLowerCase()),
+      ...(body.managementGroups ?? []).flatMap((g) => [
+        ...(core.state.managementGroups.get(g.toLowerCase()) ?? []),
+      ]),
+    ]);
+    const scoped = body.subscriptions !== undefined || body.managementGroups !== undefined;
+    if (query.table === 'resourcecontainers') {
+      const rows = subscriptionRows(core, scoped ? subscriptions : undefined)
+        .filter((row) => query.type === undefined || row.type === query.type)
+        .slice(0, query.limit ?? Infinity)
+        .map((row) =>
+          query.columns === undefined
+            ? row
+            : Object.fromEntries(query.columns.map((c) => [c, (row as Record<string, unknown>)[c]])),
+        );
+      return {
+        status: 200,
+        headers: quota.headers,
+        body: {
+          totalRecords: rows.length,
+          count: rows.length,
+          resultTruncated: 'false',
+          facets: [],
+          data: rows,
+        },
+      };
+    }
     const rows = [...index.values()]
-      .filter((nsg) => subscriptions.size === 0 || subscriptions.has(subscriptionOf(nsg.id)))
+      .filter((nsg) => !scoped || subscriptions.has(subscriptionOf(nsg.id)))
       .filter((nsg) => query.type === undefined || nsg.type.toLowerCase() === query.type)
       .filter(
         (nsg) =>
@@ -130,6 +156,7 @@ interface QueryRequest {
 }
 
 interface ParsedQuery {
+  readonly table: 'resources' | 'resourcecontainers';
   readonly type: string | undefined;
   readonly rulesContain: string | undefined;
   readonly columns: readonly string[] | undefined;
@@ -139,8 +166,9 @@ interface ParsedQuery {
 /** The stages the guardrail's queries use; a message for anything else. */
 function parseQuery(text: string): ParsedQuery | string {
   const [table, ...stages] = text.split('|').map((s) => s.trim());
-  if (!/^resources$/i.test(table ?? ''))
-    return `The emulator serves the 'resources' table only, not '${table}'.`;
+  const name = (table ?? '').toLowerCase();
+  if (name !== 'resources' && name !== 'resourcecontainers')
+    return `The emulator serves the 'resources' and 'resourcecontainers' tables only, not '${table}'.`;
   let type: string | undefined;
   let rulesContain: string | undefined;
   let columns: string[] | undefined;
@@ -155,7 +183,26 @@ function parseQuery(text: string): ParsedQuery | string {
     else if ((m = /^(?:limit|take)\s+(\d+)$/i.exec(stage))) limit = Number(m[1]);
     else return `The emulator does not serve this query stage: '${stage}'.`;
   }
-  return { type, rulesContain, columns, limit };
+  return { table: name as ParsedQuery['table'], type, rulesContain, columns, limit };
+}
+
+/** The subscriptions Resource Graph knows (named ones, placed ones, ones holding NSGs), as rows. */
+function subscriptionRows(core: EmulatorCore, scope: ReadonlySet<string> | undefined) {
+  const known = new Set<string>([
+    ...core.state.subscriptionNames.keys(),
+    ...[...core.state.managementGroups.values()].flatMap((s) => [...s]),
+    ...[...core.state.nsgs.keys()].map(subscriptionOf),
+  ]);
+  return [...known]
+    .filter((id) => id !== '' && (scope === undefined || scope.has(id)))
+    .sort()
+    .map((id) => ({
+      id: `/subscriptions/${id}`,
+      name: id,
+      type: 'microsoft.resources/subscriptions',
+      subscriptionId: id,
+      properties: { displayName: core.state.subscriptionNames.get(id) ?? id, state: 'Enabled' },
+    }));
 }
 
 function project(nsg: NsgJson, columns: readonly string[] | undefined): Record<string, unknown> {

@@ -64,6 +64,8 @@ export class ArmState {
   /** When each NSG last changed, and when deleted ones went (epoch ms): Resource Graph lags them. */
   readonly modifiedAt = new Map<string, number>();
   readonly deletedAt = new Map<string, number>();
+  /** The subscriptions below each management group (lower-cased ids), for scoped queries. */
+  readonly managementGroups = new Map<string, Set<string>>();
   /** Display names of the subscriptions this ARM knows, by lower-cased id; others are not found. */
   readonly subscriptionNames = new Map<string, string>();
   /** The latest operation per resource key that may still be updating it. */

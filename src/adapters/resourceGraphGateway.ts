@@ -23,6 +23,14 @@ export const CANDIDATE_NSG_QUERY = [
   'order by id asc',
 ].join(' | ');
 
+/** Every subscription below a management group (Resource Graph's scope does the walking). */
+export const SUBSCRIPTIONS_QUERY = [
+  'resourcecontainers',
+  "where type =~ 'microsoft.resources/subscriptions'",
+  'project id',
+  'order by id asc',
+].join(' | ');
+
 /** Rows per page (Resource Graph's most), and subscriptions per request (its limit). */
 const PAGE_ROWS = 1000;
 const SUBSCRIPTIONS_PER_REQUEST = 1000;
@@ -34,6 +42,8 @@ const MAX_QUOTA_WAIT_MS = 60_000;
 export interface ResourceGraphGateway {
   /** Ids of candidate NSGs, a page at a time; a hint only, since Resource Graph lags ARM. */
   candidateNsgPages(subscriptions: readonly string[]): AsyncIterable<string[]>;
+  /** The ids of the subscriptions below a management group, as the identity can see them. */
+  subscriptionsBelow(managementGroupId: string): Promise<string[]>;
 }
 
 export function createResourceGraphGateway(
@@ -51,14 +61,18 @@ export function createResourceGraphGateway(
           apiVersion: RESOURCE_GRAPH_API_VERSION,
         }),
     ));
-  const query = async (subscriptions: readonly string[], skipToken: string | undefined) => {
+  const query = async (
+    text: string,
+    scope: { subscriptions: string[] } | { managementGroups: string[] },
+    skipToken: string | undefined,
+  ) => {
     for (let attempt = 0; ; attempt++) {
       try {
         return await (
           await clientOnce()
         ).resources({
-          query: CANDIDATE_NSG_QUERY,
-          subscriptions: [...subscriptions],
+          query: text,
+          ...scope,
           options: { top: PAGE_ROWS, resultFormat: 'objectArray', ...(skipToken ? { skipToken } : {}) },
         });
       } catch (error) {
@@ -75,11 +89,24 @@ export function createResourceGraphGateway(
         const chunk = subscriptions.slice(at, at + SUBSCRIPTIONS_PER_REQUEST);
         let skipToken: string | undefined;
         do {
-          const page = await query(chunk, skipToken);
+          const page = await query(CANDIDATE_NSG_QUERY, { subscriptions: [...chunk] }, skipToken);
           yield rowsOf(page.data).flatMap((row) => (typeof row.id === 'string' ? [row.id] : []));
           skipToken = page.skipToken;
         } while (skipToken !== undefined);
       }
+    },
+    async subscriptionsBelow(managementGroupId) {
+      const ids: string[] = [];
+      let skipToken: string | undefined;
+      do {
+        const page = await query(SUBSCRIPTIONS_QUERY, { managementGroups: [managementGroupId] }, skipToken);
+        for (const row of rowsOf(page.data)) {
+          const id = typeof row.id === 'string' ? /^\/subscriptions\/([^/]+)$/i.exec(row.id)?.[1] : undefined;
+          if (id !== undefined) ids.push(id);
+        }
+        skipToken = page.skipToken;
+      } while (skipToken !== undefined);
+      return ids;
     },
   };
 }

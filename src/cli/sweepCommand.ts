@@ -72,6 +72,9 @@ async function runSweep(config: GuardrailConfig, options: SweepArgs, io: CliIo):
     {
       subscriptions: config.guardedSubscriptions,
       reportOnly: options.reportOnly,
+      ...(config.guardedManagementGroup === undefined
+        ? {}
+        : { managementGroup: config.guardedManagementGroup }),
       onProgress: (p) => screen.progress(progressLine(p, io.isTty)),
     },
     // Printed alerts go through the same screen, so they never land on the spinner's line.

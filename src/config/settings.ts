@@ -26,6 +26,7 @@ export const SETTING_NAMES = [
   'GUARDRAIL_ROLE_NAME',
   'GUARDRAIL_ROLE_ASSIGNABLE_SCOPES',
   'GUARDRAIL_ROLE_MANAGEMENT_GROUP',
+  'GUARDRAIL_GUARDED_MANAGEMENT_GROUP',
   'GUARDRAIL_ROLE_DESIRED_FILE',
   'GUARDRAIL_ROLE_SETTLE_SECONDS',
   'GUARDRAIL_RECONCILE_SCHEDULE',
@@ -84,6 +85,11 @@ export interface GuardrailConfig {
   readonly adminAppRole: string;
   /** Subscriptions this deployment guards: the sweep lists NSGs in them, and events of others are ignored. */
   readonly guardedSubscriptions: readonly string[];
+  /**
+   * A management group whose every subscription is guarded (tenant scale): its events are acted on
+   * whatever the list above says, and the sweep finds its subscriptions through Resource Graph.
+   */
+  readonly guardedManagementGroup: string | undefined;
   /** How far ahead a `jit-guardrail-exempt-until` tag may end and still exempt (0: no exemptions). */
   readonly exemptionMaxDays: number;
   /** Which functions this app hosts (src/config/duty.ts). */
@@ -295,6 +301,16 @@ const settingsSchema = (requireTeamsWebhook: boolean) =>
         )
         .optional(),
     ),
+    GUARDRAIL_GUARDED_MANAGEMENT_GROUP: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^[\w().-]{1,90}$/, {
+          error:
+            'must be a management group id (its name, as in /providers/Microsoft.Management/managementGroups/<id>)',
+        })
+        .optional(),
+    ),
     GUARDRAIL_ROLE_MANAGEMENT_GROUP: z.preprocess(
       emptyAsUndefined,
       z
@@ -404,6 +420,7 @@ export function loadConfig(
     exemptionMaxDays: s.GUARDRAIL_EXEMPTION_MAX_DAYS,
     duty,
     guardedSubscriptions: Object.freeze(s.GUARDRAIL_SWEEP_SUBSCRIPTIONS ?? [s.GUARDRAIL_SUBSCRIPTION_ID]),
+    guardedManagementGroup: s.GUARDRAIL_GUARDED_MANAGEMENT_GROUP,
     storage: storageTarget(
       s.GUARDRAIL_STORAGE_CONNECTION_STRING,
       s.AzureWebJobsStorage,

@@ -12,6 +12,12 @@ export { RemediationFailedError } from './remediateNsg.js';
 export interface GuardDeps extends RemediationDeps {
   /** Subscriptions this deployment guards; an event from any other is ignored, never acted on. */
   readonly guardedSubscriptions: readonly string[];
+  /**
+   * Set when every subscription of a management group is guarded: events come only through the
+   * event subscriptions its policy creates, and the guard's role, held at the group, reaches no
+   * further, so any subscription's event is acted on (a new one needs no redeploy).
+   */
+  readonly guardedManagementGroup?: string | undefined;
 }
 
 export type GuardOutcome =
@@ -34,7 +40,10 @@ export async function guardEvent(delivered: unknown, deps: GuardDeps): Promise<G
   if (event.kind === 'role-write') return ignored('a role-definition write: the reconciler app handles it');
   const ref: NsgRef = event.resource;
   const subscription = ref.subscriptionId.toLowerCase();
-  if (!deps.guardedSubscriptions.some((guarded) => guarded.toLowerCase() === subscription)) {
+  if (
+    deps.guardedManagementGroup === undefined &&
+    !deps.guardedSubscriptions.some((guarded) => guarded.toLowerCase() === subscription)
+  ) {
     deps.log.warn(
       `ignored event ${event.eventId}: subscription ${ref.subscriptionId} is not one this deployment guards`,
     );

@@ -30,6 +30,8 @@ export interface SweepDeps extends RemediationDeps {
 export interface SweepOptions {
   readonly subscriptions: readonly string[];
   readonly reportOnly: boolean;
+  /** Every subscription below this management group is swept too (found through Resource Graph). */
+  readonly managementGroup?: string;
   /** Default: Resource Graph for several subscriptions when the deps have it; listing otherwise, and where it is refused. */
   readonly strategy?: SweepStrategy;
   /** NSGs remediated at once; reads are one per page and need no more. */
@@ -70,6 +72,8 @@ export interface SweepSummary {
   readonly strategy: SweepStrategy;
   /** Why the sweep listed NSGs although Resource Graph was asked for (it was refused). */
   readonly fallback?: string;
+  /** Why some subscriptions that should have been swept were not (the run counts as failed). */
+  readonly incomplete?: string;
   readonly subscriptions: readonly SubscriptionSweep[];
   readonly durationMs: number;
 }
@@ -93,22 +97,24 @@ export async function sweep(options: SweepOptions, deps: SweepDeps): Promise<Swe
   const limiter = createRateLimiter(DELETES_PER_SECOND, DELETE_BURST);
   const mode = options.reportOnly ? 'report' : deps.mode;
   const results: SubscriptionSweep[] = [];
+  let fallback: string | undefined;
+  const { subscriptions, problem: incomplete } = await subscriptionsToSweep(options, deps);
+  if (incomplete !== undefined) deps.log.error(`sweep: ${incomplete}`);
   // One subscription is listed (no lag, a few pages); several are asked of Resource Graph at once.
   const wanted =
     options.strategy ??
-    (deps.resourceGraph !== undefined && options.subscriptions.length > 1 ? 'resource-graph' : 'listing');
+    (deps.resourceGraph !== undefined && subscriptions.length > 1 ? 'resource-graph' : 'listing');
   let candidates: Map<string, NsgRef[]> | undefined;
-  let fallback: string | undefined;
   if (wanted === 'resource-graph') {
     try {
       if (deps.resourceGraph === undefined) throw new Error('no Resource Graph client configured');
-      candidates = await candidatesBySubscription(deps.resourceGraph, options.subscriptions);
+      candidates = await candidatesBySubscription(deps.resourceGraph, subscriptions);
     } catch (error) {
       fallback = `Resource Graph could not be used (${error instanceof Error ? error.message : String(error)}); NSGs were listed per subscription instead`;
       deps.log.warn(`sweep: ${fallback}`);
     }
   }
-  for (const subscriptionId of options.subscriptions) {
+  for (const subscriptionId of subscriptions) {
     const policies = memoisePolicies(deps.jitPolicies);
     const paced: RemediationDeps = {
       ...deps,
@@ -133,9 +139,33 @@ export async function sweep(options: SweepOptions, deps: SweepDeps): Promise<Swe
     mode,
     strategy: candidates === undefined ? 'listing' : 'resource-graph',
     ...(fallback === undefined ? {} : { fallback }),
+    ...(incomplete === undefined ? {} : { incomplete }),
     subscriptions: results,
     durationMs: Date.now() - started,
   };
+}
+
+/**
+ * The subscriptions given, and with a management group every one below it: a subscription created
+ * there since the deployment is swept without a redeploy. Where that cannot be found, the ones given.
+ */
+async function subscriptionsToSweep(
+  options: SweepOptions,
+  deps: SweepDeps,
+): Promise<{ subscriptions: string[]; problem?: string }> {
+  const given = [...options.subscriptions];
+  if (options.managementGroup === undefined) return { subscriptions: given };
+  try {
+    if (deps.resourceGraph === undefined) throw new Error('no Resource Graph client configured');
+    const below = await deps.resourceGraph.subscriptionsBelow(options.managementGroup);
+    const seen = new Set(given.map((s) => s.toLowerCase()));
+    return { subscriptions: [...given, ...below.filter((s) => !seen.has(s.toLowerCase()))] };
+  } catch (error) {
+    return {
+      subscriptions: given,
+      problem: `the subscriptions below management group ${options.managementGroup} could not be listed (${error instanceof Error ? error.message : String(error)}); only GUARDRAIL_SWEEP_SUBSCRIPTIONS were swept`,
+    };
+  }
 }
 
 /** Resource Graph's candidates, by lower-cased subscription id; ids it cannot parse are skipped. */
@@ -346,6 +376,7 @@ function memoisePolicies(gateway: JitPolicyGateway): JitPolicyGateway {
 
 /** 0 nothing left open; 3 wildcard rules or wildcard JIT policies remain (action needed); 1 something failed. */
 export function sweepExitCode(summary: SweepSummary): 0 | 1 | 3 {
+  if (summary.incomplete !== undefined) return 1;
   if (summary.subscriptions.some((s) => s.failed > 0 || s.errors.length > 0)) return 1;
   if (summary.subscriptions.some((s) => s.wouldRemove > 0 || s.policyFindings.length > 0)) return 3;
   return 0;

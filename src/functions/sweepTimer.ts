@@ -11,14 +11,20 @@ export async function sweepTimer(_timer: Timer, context: InvocationContext): Pro
     const { sweep, sweepExitCode, runtimeFromEnvironment } = await loadAppCore();
     const runtime = runtimeFromEnvironment();
     const summary = await sweep(
-      { subscriptions: runtime.config.guardedSubscriptions, reportOnly: false },
+      {
+        subscriptions: runtime.config.guardedSubscriptions,
+        reportOnly: false,
+        ...(runtime.config.guardedManagementGroup === undefined
+          ? {}
+          : { managementGroup: runtime.config.guardedManagementGroup }),
+      },
       runtime.guardDeps(log),
     );
     log.info(`sweep ${summary.runId}: ${JSON.stringify(summary)}`);
     if (sweepExitCode(summary) === 1) {
       // Every NSG was tried; now fail loudly so the run shows as failed.
       throw new Error(
-        `sweep ${summary.runId} could not finish everything: ${summary.subscriptions.flatMap((s) => s.errors).join('; ')}`,
+        `sweep ${summary.runId} could not finish everything: ${[summary.incomplete ?? [], ...summary.subscriptions.flatMap((s) => s.errors)].flat().join('; ')}`,
       );
     }
   } catch (error) {

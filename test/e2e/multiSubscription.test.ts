@@ -53,4 +53,13 @@ describe('the guard across the subscriptions it is given', () => {
     expect(world.guardrailCalls().filter((c) => c.path.toLowerCase().includes(UNGUARDED))).toEqual([]);
     expect(world.logs.some((l) => l.level === 'warn' && l.message.includes(UNGUARDED))).toBe(true);
   });
+
+  it('guarding a management group: a subscription not listed (created since) is acted on too', async () => {
+    await world.withSettings({ GUARDRAIL_GUARDED_MANAGEMENT_GROUP: 'contoso-lz' }, async () => {
+      const later = await openToTheInternet(UNGUARDED, 'multi-d');
+      const results = await world.deliverInbox();
+      expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+      expect(allowRules(later.nsgId)).toEqual([]);
+    });
+  });
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nsgId } from '../../sandbox/emulator/index.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { sweep, type SweepStrategy } from '../../src/core/sweep.js';
+import { sweep, sweepExitCode, type SweepStrategy } from '../../src/core/sweep.js';
 import { runtimeFromEnvironment } from '../../src/runtime.js';
 import { JitActor } from '../../sandbox/jitActor.js';
 import { cardText } from '../support/cardText.js';
@@ -169,6 +169,36 @@ describe('tenant sweep: Resource Graph and listing find the same rules', () => {
     world.teams.cards.length = 0;
     await sweep({ subscriptions: SUBS, reportOnly: true }, deps);
     expect(world.cardHeadlines().filter((h) => h.startsWith('Root cause'))).toEqual([]);
+  });
+
+  it('with a management group, every subscription below it is swept, a new one included; if they cannot be found, the run fails loudly', async () => {
+    const later = 'aaaaaaaa-0000-4000-8000-0000000000ff';
+    world.arm.state.nsgs.clear();
+    for (const sub of [...SUBS, later]) world.arm.placeSubscription('contoso-lz', sub);
+    world.arm.seedNsg(nsgId(later, 'rg-new', 'nsg'), {
+      properties: { securityRules: [ruleOf('jit-allow-any', 3)] },
+    });
+    const deps = runtimeFromEnvironment().guardDeps(silentLogger);
+    const summary = await sweep(
+      { subscriptions: [SUBS[0]!], reportOnly: true, managementGroup: 'contoso-lz' },
+      deps,
+    );
+    expect(summary.subscriptions.map((x) => x.subscriptionId)).toEqual([SUBS[0], SUBS[1], SUBS[2], later]);
+    expect(summary.subscriptions.find((x) => x.subscriptionId === later)!.wouldRemove).toBe(1);
+    expect(summary.strategy).toBe('resource-graph');
+    world.arm.injectFault(
+      { kind: 'status', status: 403, code: 'AuthorizationFailed' },
+      { path: /ResourceGraph/, times: 1 },
+    );
+    const blind = await sweep(
+      { subscriptions: [SUBS[0]!], reportOnly: true, managementGroup: 'contoso-lz' },
+      deps,
+    );
+    expect(blind.incomplete).toMatch(
+      /^the subscriptions below management group contoso-lz could not be listed \(query Resource Graph failed/,
+    );
+    expect(blind.subscriptions.map((x) => x.subscriptionId)).toEqual([SUBS[0]]);
+    expect(sweepExitCode(blind)).toBe(1);
   });
 
   it('several subscriptions default to Resource Graph; one is listed', async () => {

@@ -47,6 +47,7 @@ const DUTY_SETTINGS: Record<AppSymbol, string[]> = {
   guardApp: [
     'AZURE_CLIENT_ID',
     'GUARDRAIL_DUTY',
+    'GUARDRAIL_GUARDED_MANAGEMENT_GROUP',
     'GUARDRAIL_MODE',
     'GUARDRAIL_SUBSCRIPTION_ID',
     'GUARDRAIL_SWEEP_SCHEDULE',
@@ -194,6 +195,7 @@ describe('infra: every operator choice comes from the azd environment, so a depl
       reconcileSchedule: '0 */5 * * * *',
       sweepSchedule: '0 30 * * * *',
       adminAppRole: 'Contoso.GuardrailAdmin',
+      guardedManagementGroup: 'contoso-lz',
     };
     const reconciler = settingsOf('reconcilerApp', choices);
     const guard = settingsOf('guardApp', choices);
@@ -202,7 +204,11 @@ describe('infra: every operator choice comes from the azd environment, so a depl
       adminAppRole: 'Contoso.GuardrailAdmin',
       role: { desired: { roleName: 'JIT requester (contoso)' } },
     });
-    expect(loadConfig(resolved('guardApp', choices))).toMatchObject({ mode: 'report', duty: 'guard' });
+    expect(loadConfig(resolved('guardApp', choices))).toMatchObject({
+      mode: 'report',
+      duty: 'guard',
+      guardedManagementGroup: 'contoso-lz',
+    });
     expect(reconciler).toMatchObject({
       GUARDRAIL_ROLE_NAME: 'JIT requester (contoso)',
       GUARDRAIL_RECONCILE_SCHEDULE: '0 */5 * * * *',
@@ -211,6 +217,7 @@ describe('infra: every operator choice comes from the azd environment, so a depl
     expect(guard).toMatchObject({ GUARDRAIL_SWEEP_SCHEDULE: '0 30 * * * *' });
     expect(guard).not.toHaveProperty('GUARDRAIL_ROLE_NAME');
     expect(reconciler).not.toHaveProperty('GUARDRAIL_SWEEP_SCHEDULE');
+    expect(reconciler).not.toHaveProperty('GUARDRAIL_GUARDED_MANAGEMENT_GROUP');
     expect(settingsOf('reconcilerApp').GUARDRAIL_ROLE_NAME).toBe('');
   });
 });
