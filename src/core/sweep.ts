@@ -158,6 +158,8 @@ async function subscriptionsToSweep(
   try {
     if (deps.resourceGraph === undefined) throw new Error('no Resource Graph client configured');
     const below = await deps.resourceGraph.subscriptionsBelow(options.managementGroup);
+    // None at all: a wrong id, or the role not yet assigned there: never a quiet success.
+    if (below.length === 0) throw new Error('Resource Graph shows no subscription below it');
     const seen = new Set(given.map((s) => s.toLowerCase()));
     return { subscriptions: [...given, ...below.filter((s) => !seen.has(s.toLowerCase()))] };
   } catch (error) {
@@ -293,14 +295,16 @@ async function sweepSubscription(
         wildcardRules: tally.wildcardRules,
       });
     }
-    // The listing is complete: an open intent whose NSG it no longer holds was started by a look
-    // that did not finish before the NSG went away; its removal is still alerted.
+    // An open intent whose NSG this sweep did not look at was started by a look that did not finish.
+    // A complete listing means its NSG is gone; Resource Graph's candidates are only a hint (it lags,
+    // and an intent's rule may be newer than its index), so there the NSG is read first.
     const prefix = `/subscriptions/${subscriptionId.toLowerCase()}/`;
     for (const intent of await deps.intents.openAll()) {
       const ref = parseNsgResourceId(intent.nsgId);
       if (!intent.nsgId.startsWith(prefix) || seen.has(intent.nsgId) || ref === undefined) continue;
       seen.add(intent.nsgId);
-      await look(ref, { name: ref.nsgName, properties: { securityRules: [] } });
+      const gone = { name: ref.nsgName, properties: { securityRules: [] } };
+      await look(ref, candidates === undefined ? gone : ((await deps.nsgs.getNsg(ref)) ?? gone));
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nsgId } from '../../sandbox/emulator/index.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { sweep, sweepExitCode, type SweepStrategy } from '../../src/core/sweep.js';
+import { findingKey, trimRule } from '../../src/core/removalIntents.js';
 import { runtimeFromEnvironment } from '../../src/runtime.js';
 import { JitActor } from '../../sandbox/jitActor.js';
 import { cardText } from '../support/cardText.js';
@@ -205,5 +206,40 @@ describe('tenant sweep: Resource Graph and listing find the same rules', () => {
     const deps = runtimeFromEnvironment().guardDeps(silentLogger);
     expect((await sweep({ subscriptions: SUBS, reportOnly: true }, deps)).strategy).toBe('resource-graph');
     expect((await sweep({ subscriptions: [SUBS[0]!], reportOnly: true }, deps)).strategy).toBe('listing');
+  });
+});
+
+/**
+ * An intent left open by an event whose DELETE failed, for a rule newer than Resource Graph's index:
+ * the tenant sweep must read the NSG, not take the rule for gone.
+ */
+describe('tenant sweep and open removal intents', () => {
+  const world = new TestWorld({ resourceGraphLagMs: 60_000 });
+  beforeAll(() => world.start());
+  afterAll(() => world.stop());
+
+  it('reads the NSG of an intent its candidates did not hold, and removes the rule still there', async () => {
+    const id = nsgId(SUBS[1]!, 'rg-intent', 'nsg');
+    world.arm.seedNsg(id, { properties: { securityRules: [] } });
+    // Written just now: Resource Graph will not show it for a minute.
+    const written = world.arm.state.putNsg(id, {
+      properties: { securityRules: [ruleOf('jit-allow-any', 5)] },
+    });
+    const rule = written.properties.securityRules[0]!;
+    const deps = runtimeFromEnvironment().guardDeps(silentLogger);
+    await deps.intents.record([
+      {
+        key: findingKey(id.toLowerCase(), rule),
+        nsgId: id.toLowerCase(),
+        rule: trimRule(rule as never),
+        eventId: 'event-that-failed',
+        recordedAt: new Date().toISOString(),
+      },
+    ]);
+    const summary = await sweep({ subscriptions: SUBS, reportOnly: false, strategy: 'resource-graph' }, deps);
+    expect(summary.strategy).toBe('resource-graph');
+    expect(world.arm.getNsg(id)!.properties.securityRules).toEqual([]);
+    expect(summary.subscriptions[1]!.removed).toBe(1);
+    expect(JSON.stringify(world.teams.cards)).not.toContain('an earlier attempt');
   });
 });
