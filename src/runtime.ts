@@ -8,6 +8,7 @@ import { loadConfig, SETTING_NAMES, type GuardrailConfig } from './config/settin
 import { createMemoryOutbox } from './core/alertOutbox.js';
 import { sharePolicyReads } from './core/sharedPolicyReads.js';
 import { cacheSubscriptionNames } from './core/subscriptionNames.js';
+import { cacheGroupMembership } from './core/groupMembership.js';
 import { createMemoryAuditTrail } from './core/auditTrail.js';
 import { createTableAuditTrail } from './adapters/tableAuditTrail.js';
 import { createTableOutbox, DEFAULT_LEASE_MS } from './adapters/tableOutbox.js';
@@ -47,6 +48,10 @@ export function createRuntime(config: GuardrailConfig): Runtime {
   const jitPolicies = sharePolicyReads(createJitPolicyGateway(config, credential), () => new Date());
   const roles = createRoleGateway(config, credential);
   const resourceGraph = createResourceGraphGateway(config, credential);
+  const isBelowGuardedGroup =
+    config.guardedManagementGroup === undefined
+      ? undefined
+      : cacheGroupMembership(resourceGraph, config.guardedManagementGroup, () => new Date());
   const subscriptionNames = cacheSubscriptionNames(
     createSubscriptionGateway(config, credential),
     () => new Date(),
@@ -126,7 +131,7 @@ export function createRuntime(config: GuardrailConfig): Runtime {
       log,
       now,
       guardedSubscriptions: config.guardedSubscriptions,
-      guardedManagementGroup: config.guardedManagementGroup,
+      isBelowGuardedGroup,
       resourceGraph,
     }),
   };

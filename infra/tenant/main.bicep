@@ -41,7 +41,8 @@ var eventSubscriptionName = 'jit-guardrail-guard'
 resource guardRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(managementGroup().id, 'jit-guardrail-guard', resourceToken)
   properties: {
-    roleName: '${guardPermissions.roleName} (${resourceToken})'
+    // Custom role names are unique in the tenant: the subscription deployment's has the same token.
+    roleName: '${guardPermissions.roleName} (${resourceToken}, management group)'
     description: guardPermissions.description
     type: 'CustomRole'
     permissions: [{ actions: guardActions, notActions: [] }]
@@ -71,7 +72,10 @@ resource remediationRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = 
           'Microsoft.Resources/subscriptions/resourceGroups/read'
           'Microsoft.Resources/subscriptions/resourceGroups/write'
           'Microsoft.Resources/deployments/*'
-          'Microsoft.EventGrid/systemTopics/*'
+          'Microsoft.EventGrid/systemTopics/read'
+          'Microsoft.EventGrid/systemTopics/write'
+          'Microsoft.EventGrid/systemTopics/eventSubscriptions/read'
+          'Microsoft.EventGrid/systemTopics/eventSubscriptions/write'
           'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action'
         ]
         notActions: []
@@ -99,6 +103,15 @@ resource eventsPolicy 'Microsoft.Authorization/policyDefinitions@2023-04-01' = {
           name: '${topicName}/${eventSubscriptionName}'
           resourceGroupName: eventsResourceGroup
           existenceScope: 'resourceGroup'
+          // Present is not enough: it must still deliver NSG writes to this guard.
+          existenceCondition: {
+            allOf: [
+              {
+                field: 'Microsoft.EventGrid/systemTopics/eventSubscriptions/destination.AzureFunction.resourceId'
+                equals: guardFunctionId
+              }
+            ]
+          }
           deploymentScope: 'subscription'
           roleDefinitionIds: [remediationRole.id]
           deployment: {
@@ -145,7 +158,9 @@ resource eventsPolicy 'Microsoft.Authorization/policyDefinitions@2023-04-01' = {
                             type: 'Microsoft.EventGrid/systemTopics/eventSubscriptions'
                             apiVersion: '2022-06-15'
                             name: '${topicName}/${eventSubscriptionName}'
-                            dependsOn: ['[resourceId(\'Microsoft.EventGrid/systemTopics\', \'${topicName}\')]']
+                            // By name: the nested template is evaluated in the outer scope, where a
+                            // resourceId() would name the subscription level.
+                            dependsOn: [topicName]
                             properties: {
                               destination: {
                                 endpointType: 'AzureFunction'

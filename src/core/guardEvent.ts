@@ -1,3 +1,4 @@
+import type { GroupMembership } from './groupMembership.js';
 import { nsgResourceId, type NsgRef } from '../lib/events/nsgResourceId.js';
 import { parseGuardEvent } from '../lib/events/parseGuardEvent.js';
 import {
@@ -13,11 +14,11 @@ export interface GuardDeps extends RemediationDeps {
   /** Subscriptions this deployment guards; an event from any other is ignored, never acted on. */
   readonly guardedSubscriptions: readonly string[];
   /**
-   * Set when every subscription of a management group is guarded: events come only through the
-   * event subscriptions its policy creates, and the guard's role, held at the group, reaches no
-   * further, so any subscription's event is acted on (a new one needs no redeploy).
+   * Set when every subscription of a management group is guarded: an event of a subscription not
+   * listed is acted on when that subscription is below the group now (a new one needs no redeploy;
+   * one moved out, or named by a forged event, is not).
    */
-  readonly guardedManagementGroup?: string | undefined;
+  readonly isBelowGuardedGroup?: GroupMembership | undefined;
 }
 
 export type GuardOutcome =
@@ -40,10 +41,8 @@ export async function guardEvent(delivered: unknown, deps: GuardDeps): Promise<G
   if (event.kind === 'role-write') return ignored('a role-definition write: the reconciler app handles it');
   const ref: NsgRef = event.resource;
   const subscription = ref.subscriptionId.toLowerCase();
-  if (
-    deps.guardedManagementGroup === undefined &&
-    !deps.guardedSubscriptions.some((guarded) => guarded.toLowerCase() === subscription)
-  ) {
+  const listed = deps.guardedSubscriptions.some((guarded) => guarded.toLowerCase() === subscription);
+  if (!listed && !(await deps.isBelowGuardedGroup?.(ref.subscriptionId))) {
     deps.log.warn(
       `ignored event ${event.eventId}: subscription ${ref.subscriptionId} is not one this deployment guards`,
     );

@@ -54,12 +54,18 @@ describe('the guard across the subscriptions it is given', () => {
     expect(world.logs.some((l) => l.level === 'warn' && l.message.includes(UNGUARDED))).toBe(true);
   });
 
-  it('guarding a management group: a subscription not listed (created since) is acted on too', async () => {
+  it('guarding a management group: a subscription below it but not listed (created since) is acted on; one outside is not', async () => {
+    const LATER = 'dddddddd-0000-4000-8000-000000000004';
+    const OUTSIDE = 'eeeeeeee-0000-4000-8000-000000000005';
+    world.arm.placeSubscription('contoso-lz', LATER);
     await world.withSettings({ GUARDRAIL_GUARDED_MANAGEMENT_GROUP: 'contoso-lz' }, async () => {
-      const later = await openToTheInternet(UNGUARDED, 'multi-d');
+      const later = await openToTheInternet(LATER, 'multi-d');
+      const outside = await openToTheInternet(OUTSIDE, 'multi-e');
       const results = await world.deliverInbox();
       expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
       expect(allowRules(later.nsgId)).toEqual([]);
+      expect(allowRules(outside.nsgId)).toHaveLength(1);
+      expect(world.guardrailCalls().filter((c) => c.path.toLowerCase().includes(OUTSIDE))).toEqual([]);
     });
   });
 });

@@ -39,9 +39,14 @@ describe('infra/tenant: one deployment for every subscription below a management
       'Microsoft.Resources/subscriptions/resourceGroups/read',
       'Microsoft.Resources/subscriptions/resourceGroups/write',
       'Microsoft.Resources/deployments/*',
-      'Microsoft.EventGrid/systemTopics/*',
+      'Microsoft.EventGrid/systemTopics/read',
+      'Microsoft.EventGrid/systemTopics/write',
+      'Microsoft.EventGrid/systemTopics/eventSubscriptions/read',
+      'Microsoft.EventGrid/systemTopics/eventSubscriptions/write',
       'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action',
     ]);
+    // Custom role names are unique in the tenant: never the subscription deployment's.
+    expect(JSON.stringify(role!.properties)).toContain('management group)');
   });
 
   it('assigns the guard its role at the group (inherited below), and the policy identity its own', () => {
@@ -70,6 +75,16 @@ describe('infra/tenant: one deployment for every subscription below a management
     expect((at(variables.watched!) as JsonObject).nsgOperations).toEqual(watched.nsgOperations);
     expect(text).toContain('deadLetterWithResourceIdentity');
     expect(text).toContain('[[subscription().id]');
+    // Compliant only while it still delivers to this guard; the topic is named, not resourceId()'d.
+    expect(details.existenceCondition).toEqual({
+      allOf: [
+        {
+          field: 'Microsoft.EventGrid/systemTopics/eventSubscriptions/destination.AzureFunction.resourceId',
+          equals: "[parameters('guardFunctionId')]",
+        },
+      ],
+    });
+    expect(text).not.toContain("resourceId(''Microsoft.EventGrid/systemTopics''");
     const assignment = ofType('Microsoft.Authorization/policyAssignments')[0]!.raw;
     expect(assignment.identity).toEqual({ type: 'SystemAssigned' });
   });
