@@ -305,6 +305,7 @@ output GUARDRAIL_RECONCILER_ROLE_ID string = reconcilerRole.outputs.roleDefiniti
 output GUARDRAIL_EVENTS_IDENTITY_RESOURCE_ID string = shared.outputs.eventsIdentityId
 // For infra/tenant/main.bicep (tenant scale): who the guard is, where its events go, where dead letters land.
 output GUARDRAIL_GUARD_IDENTITY_PRINCIPAL_ID string = guardApp.outputs.identityPrincipalId
+output GUARDRAIL_RECONCILER_IDENTITY_PRINCIPAL_ID string = reconcilerApp.outputs.identityPrincipalId
 output GUARDRAIL_GUARD_FUNCTION_ID string = resourceId(
   subscription().subscriptionId,
   resourceGroup.name,

@@ -18,6 +18,9 @@ param guardPrincipalId string
 @description('GUARDRAIL_GUARD_FUNCTION_ID: resource id of the guard app\'s `guard` function (…/sites/<app>/functions/guard).')
 param guardFunctionId string
 
+@description('GUARDRAIL_RECONCILER_IDENTITY_PRINCIPAL_ID, when the JIT requester role lives at this group (GUARDRAIL_ROLE_MANAGEMENT_GROUP): the reconciler then gets its own role here; empty gives it nothing at the group.')
+param reconcilerPrincipalId string = ''
+
 @description('GUARDRAIL_EVENTS_IDENTITY_RESOURCE_ID: the user-assigned identity every system topic carries to write dead letters.')
 param eventsIdentityId string
 
@@ -29,6 +32,10 @@ param deadLetterContainer string
 
 var guardPermissions = loadJsonContent('../../src/config/guard-permissions.json')
 var watched = loadJsonContent('../../src/config/watched-operations.json')
+var reconcilerPermissions = loadJsonContent('../../src/config/reconciler-permissions.json')
+var reconcilerActions = guardrailMode == 'report'
+  ? filter(reconcilerPermissions.actions, action => endsWith(toLower(action), '/read'))
+  : reconcilerPermissions.actions
 var guardActions = guardrailMode == 'report'
   ? filter(guardPermissions.actions, action => endsWith(toLower(action), '/read'))
   : guardPermissions.actions
@@ -55,6 +62,28 @@ resource guardRoleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01
   properties: {
     roleDefinitionId: guardRole.id
     principalId: guardPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The reconciler keeps the JIT requester role when it is defined at this group: its own role here,
+// from the same file as in the subscription, the split between the two identities kept.
+resource reconcilerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(reconcilerPrincipalId)) {
+  name: guid(managementGroup().id, 'jit-guardrail-reconciler', resourceToken)
+  properties: {
+    roleName: '${reconcilerPermissions.roleName} (${resourceToken}, management group)'
+    description: reconcilerPermissions.description
+    type: 'CustomRole'
+    permissions: [{ actions: reconcilerActions, notActions: [] }]
+    assignableScopes: [managementGroup().id]
+  }
+}
+
+resource reconcilerRoleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(reconcilerPrincipalId)) {
+  name: guid(managementGroup().id, reconcilerPrincipalId, 'jit-guardrail-reconciler', resourceToken)
+  properties: {
+    roleDefinitionId: reconcilerRole.id
+    principalId: reconcilerPrincipalId
     principalType: 'ServicePrincipal'
   }
 }

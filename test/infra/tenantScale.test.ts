@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import guardPermissions from '../../src/config/guard-permissions.json' with { type: 'json' };
 import watched from '../../src/config/watched-operations.json' with { type: 'json' };
+import reconcilerPermissions from '../../src/config/reconciler-permissions.json' with { type: 'json' };
 import { evaluate, resourcesOf, type JsonObject } from '../support/armTemplate.js';
 
 type Json = JsonObject[string];
@@ -26,7 +27,9 @@ const at = (value: Json, mode: 'enforce' | 'report' = 'enforce') =>
  */
 describe('infra/tenant: one deployment for every subscription below a management group', () => {
   it("defines the guard's role once at the group, from the same file the code is tested against, reads only in report mode", () => {
-    const [role, remediation] = ofType('Microsoft.Authorization/roleDefinitions').map((r) => r.raw);
+    const roles = ofType('Microsoft.Authorization/roleDefinitions').map((r) => r.raw);
+    const role = roles.find((r) => JSON.stringify(r).includes("variables('guardActions')"));
+    const remediation = roles.find((r) => JSON.stringify(r).includes('Events Remediation'));
     expect(at(variables.guardActions!)).toEqual(guardPermissions.actions);
     expect(at(variables.guardActions!, 'report')).toEqual(
       guardPermissions.actions.filter((a) => a.endsWith('/read')),
@@ -51,11 +54,24 @@ describe('infra/tenant: one deployment for every subscription below a management
 
   it('assigns the guard its role at the group (inherited below), and the policy identity its own', () => {
     const assignments = ofType('Microsoft.Authorization/roleAssignments').map((r) => JSON.stringify(r.raw));
-    expect(assignments).toHaveLength(2);
+    expect(assignments).toHaveLength(3);
     expect(assignments.some((a) => a.includes("parameters('guardPrincipalId')"))).toBe(true);
     expect(
       assignments.some((a) => a.includes('eventsPolicyAssignment') || a.includes('policyAssignments')),
     ).toBe(true);
+  });
+
+  it('gives the reconciler its own role at the group only when the requester role lives there, from its own file', () => {
+    const roles = ofType('Microsoft.Authorization/roleDefinitions').map((r) => r.raw);
+    const reconciler = roles.find((r) => JSON.stringify(r).includes("variables('reconcilerActions')"))!;
+    expect(reconciler.condition).toBe("[not(empty(parameters('reconcilerPrincipalId')))]");
+    expect(at(variables.reconcilerActions!)).toEqual(reconcilerPermissions.actions);
+    expect(at(variables.reconcilerActions!, 'report')).toEqual([
+      'Microsoft.Authorization/roleDefinitions/read',
+    ]);
+    // The split holds at the group too: neither role holds the other's actions.
+    expect(guardPermissions.actions.some((a) => a.startsWith('Microsoft.Authorization/'))).toBe(false);
+    expect(reconcilerPermissions.actions.some((a) => a.startsWith('Microsoft.Network/'))).toBe(false);
   });
 
   it('new and existing subscriptions get the topic and the filtered, dead-lettered event subscription (DeployIfNotExists)', () => {
