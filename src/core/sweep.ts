@@ -170,6 +170,18 @@ async function subscriptionsToSweep(
   }
 }
 
+/** The UTC hour whose timer run lists every NSG, whatever the number of subscriptions. */
+export const FULL_LISTING_HOUR_UTC = 4;
+
+/**
+ * The strategy for a timer run: Resource Graph's lag has no documented bound, so once a day (the run
+ * in FULL_LISTING_HOUR_UTC, with the default hourly schedule) every NSG is listed instead; otherwise
+ * the default choice.
+ */
+export function timerRunStrategy(now: Date): SweepStrategy | undefined {
+  return now.getUTCHours() === FULL_LISTING_HOUR_UTC ? 'listing' : undefined;
+}
+
 /** Resource Graph's candidates, by lower-cased subscription id; ids it cannot parse are skipped. */
 async function candidatesBySubscription(
   graph: ResourceGraphGateway,

@@ -5,5 +5,5 @@ export { resendDueAlerts } from '../core/alertOutbox.js';
 export { guardEvent } from '../core/guardEvent.js';
 export { reconcileRole } from '../core/reconcileRole.js';
 export { roleEvent } from '../core/roleEvent.js';
-export { sweep, sweepExitCode } from '../core/sweep.js';
+export { sweep, sweepExitCode, timerRunStrategy } from '../core/sweep.js';
 export { runtimeFromEnvironment } from '../runtime.js';

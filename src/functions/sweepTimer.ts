@@ -8,12 +8,14 @@ import { loadAppCore } from './loadAppCore.js';
 export async function sweepTimer(_timer: Timer, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
   try {
-    const { sweep, sweepExitCode, runtimeFromEnvironment } = await loadAppCore();
+    const { sweep, sweepExitCode, timerRunStrategy, runtimeFromEnvironment } = await loadAppCore();
+    const strategy = timerRunStrategy(new Date());
     const runtime = runtimeFromEnvironment();
     const summary = await sweep(
       {
         subscriptions: runtime.config.guardedSubscriptions,
         reportOnly: false,
+        ...(strategy === undefined ? {} : { strategy }),
         ...(runtime.config.guardedManagementGroup === undefined
           ? {}
           : { managementGroup: runtime.config.guardedManagementGroup }),

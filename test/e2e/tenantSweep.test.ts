@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nsgId } from '../../sandbox/emulator/index.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { sweep, sweepExitCode, type SweepStrategy } from '../../src/core/sweep.js';
+import { sweep, sweepExitCode, timerRunStrategy, type SweepStrategy } from '../../src/core/sweep.js';
 import { findingKey, trimRule } from '../../src/core/removalIntents.js';
 import { runtimeFromEnvironment } from '../../src/runtime.js';
 import { JitActor } from '../../sandbox/jitActor.js';
@@ -241,5 +241,13 @@ describe('tenant sweep and open removal intents', () => {
     expect(world.arm.getNsg(id)!.properties.securityRules).toEqual([]);
     expect(summary.subscriptions[1]!.removed).toBe(1);
     expect(JSON.stringify(world.teams.cards)).not.toContain('an earlier attempt');
+  });
+});
+
+describe('the timer lists every NSG once a day', () => {
+  it('the run at 04:xx UTC lists; every other run takes the default', () => {
+    expect(timerRunStrategy(new Date('2026-12-02T04:17:00Z'))).toBe('listing');
+    expect(timerRunStrategy(new Date('2026-12-02T05:17:00Z'))).toBeUndefined();
+    expect(timerRunStrategy(new Date('2026-12-02T03:59:59Z'))).toBeUndefined();
   });
 });
