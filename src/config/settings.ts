@@ -239,6 +239,18 @@ const storageConnectionStringSetting = z.preprocess(
     .optional(),
 );
 
+/** A management group id: its name, as ARM's path spells it. */
+const managementGroupSetting = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .regex(/^[\w().-]{1,90}$/, {
+      error:
+        'must be a management group id (its name, as in /providers/Microsoft.Management/managementGroups/<id>)',
+    })
+    .optional(),
+);
+
 const settingsSchema = (requireTeamsWebhook: boolean) =>
   z.object({
     GUARDRAIL_SUBSCRIPTION_ID: z.preprocess(
@@ -301,26 +313,8 @@ const settingsSchema = (requireTeamsWebhook: boolean) =>
         )
         .optional(),
     ),
-    GUARDRAIL_GUARDED_MANAGEMENT_GROUP: z.preprocess(
-      emptyAsUndefined,
-      z
-        .string()
-        .regex(/^[\w().-]{1,90}$/, {
-          error:
-            'must be a management group id (its name, as in /providers/Microsoft.Management/managementGroups/<id>)',
-        })
-        .optional(),
-    ),
-    GUARDRAIL_ROLE_MANAGEMENT_GROUP: z.preprocess(
-      emptyAsUndefined,
-      z
-        .string()
-        .regex(/^[\w().-]{1,90}$/, {
-          error:
-            'must be a management group id (its name, as in /providers/Microsoft.Management/managementGroups/<id>)',
-        })
-        .optional(),
-    ),
+    GUARDRAIL_GUARDED_MANAGEMENT_GROUP: managementGroupSetting,
+    GUARDRAIL_ROLE_MANAGEMENT_GROUP: managementGroupSetting,
     GUARDRAIL_ROLE_DESIRED_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
     GUARDRAIL_ROLE_SETTLE_SECONDS: integerSetting(0, 7200, 600),
     GUARDRAIL_EXEMPTION_MAX_DAYS: integerSetting(0, 365, DEFAULT_EXEMPTION_MAX_DAYS),

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import { nsgId } from '../../sandbox/emulator/index.js';
 import { createLoopbackCertificate } from '../../sandbox/emulator/certificate.js';
 import { runCli } from '../../src/cli/main.js';
 import { ALLOW_NAME_NEW, rule } from '../support/nsgBuilders.js';
+import { freePort } from '../support/localProcesses.js';
 import { runCliCaptured } from '../support/runCliCaptured.js';
 import { RESOURCE_GROUP, SUBSCRIPTION, TestWorld } from '../support/world.js';
 
@@ -37,14 +37,6 @@ function expectOneLine(stderr: string, line: string | RegExp): void {
   expect(lines).toHaveLength(1);
   if (typeof line === 'string') expect(lines[0]).toBe(line);
   else expect(lines[0]).toMatch(line);
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 describe('jit-guardrail sweep: errors say how to fix them', () => {
@@ -117,7 +109,7 @@ describe('jit-guardrail sweep: errors say how to fix them', () => {
   });
 
   it('an emulator that does not answer is named, with what to start', async () => {
-    const url = `https://127.0.0.1:${await closedPort()}`;
+    const url = `https://127.0.0.1:${await freePort()}`;
     const run = await runCliCaptured(['sweep', '--subscription', SUBSCRIPTION, '--emulator', url]);
     expect(run.code).toBe(2);
     expectOneLine(

@@ -8,12 +8,12 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, freePort, isAlive, isListening } from '../support/localProcesses.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const BIN = join(ROOT, 'bin/jit-guardrail.mjs');
@@ -22,15 +22,6 @@ interface Run {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
-}
-
-/** The caller's environment without what would change the sandbox: npm's variables, PORT, app settings. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(npm_|PORT$|GUARDRAIL_|AzureWebJobsStorage)/i.test(name)) env[name] = value;
-  }
-  return { ...env, ...extra };
 }
 
 async function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
@@ -45,34 +36,6 @@ async function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv
 
 const sandbox = (args: readonly string[], env: Record<string, string> = {}) =>
   run(process.execPath, [BIN, 'sandbox', ...args], cleanEnv(env));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isListening(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
-}
 
 async function waitFor(predicate: () => boolean, what: string, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -1,43 +1,14 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, isAlive, isListening } from '../support/localProcesses.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const BIN = join(ROOT, 'bin/jit-guardrail.mjs');
-
-/** The caller's environment without what would change the sandbox: npm's variables, PORT, app settings. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(npm_|PORT$|GUARDRAIL_|AzureWebJobsStorage)/i.test(name)) env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isListening(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
-}
 
 async function waitFor(
   predicate: () => boolean | Promise<boolean>,
