@@ -32,3 +32,41 @@ type ownedRole = {
   @description('Every action the role may hold; anything else is refused.')
   actions: string[]
 }
+
+@export()
+@description('The Deny policy\'s rule: refuse a write of one of these roles that grants an action outside its allow-list, or any data action. Roles are matched by roleName, and by definition name (GUID) where known, so a rename in the same write does not slip past. Policy compares strings without regard to case, as ARM matches actions.')
+func ownedRolesPolicyRule(roles ownedRole[]) resourceInput<'Microsoft.Authorization/policyDefinitions@2023-04-01'>.properties.policyRule => {
+  if: {
+    allOf: [
+      { field: 'type', equals: 'Microsoft.Authorization/roleDefinitions' }
+      {
+        anyOf: map(roles, role => {
+          allOf: [
+            {
+              anyOf: concat(
+                [{ field: 'Microsoft.Authorization/roleDefinitions/roleName', equals: role.roleName }],
+                empty(role.definitionName) ? [] : [{ field: 'name', equals: role.definitionName }]
+              )
+            }
+            {
+              anyOf: [
+                {
+                  count: {
+                    field: 'Microsoft.Authorization/roleDefinitions/permissions[*].actions[*]'
+                    where: { field: 'Microsoft.Authorization/roleDefinitions/permissions[*].actions[*]', notIn: role.actions }
+                  }
+                  greater: 0
+                }
+                {
+                  count: { field: 'Microsoft.Authorization/roleDefinitions/permissions[*].dataActions[*]' }
+                  greater: 0
+                }
+              ]
+            }
+          ]
+        })
+      }
+    ]
+  }
+  then: { effect: 'deny' }
+}

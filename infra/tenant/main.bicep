@@ -1,5 +1,7 @@
 targetScope = 'managementGroup'
 
+import { ownedRole, ownedRolesPolicyRule } from '../app/types.bicep'
+
 metadata description = 'Tenant scale: one guardrail deployment guards every subscription below a management group. Deployed after infra/main.bicep (its outputs are the parameters here) with `az deployment mg create`. The guard\'s role is defined and assigned once at the group and inherited below, so nothing per subscription needs role-assignment rights; an Azure Policy (DeployIfNotExists) gives each subscription, present and future, the system topic and the guard\'s filtered, dead-lettered event subscription.'
 
 @description('A short token that makes names unique (the subscription deployment\'s resource token).')
@@ -21,6 +23,9 @@ param guardFunctionId string
 @description('GUARDRAIL_RECONCILER_IDENTITY_PRINCIPAL_ID, when the JIT requester role lives at this group (GUARDRAIL_ROLE_MANAGEMENT_GROUP): the reconciler then gets its own role here; empty gives it nothing at the group.')
 param reconcilerPrincipalId string = ''
 
+@description('GUARDRAIL_ROLE_NAME, when the JIT requester role lives at this group: its name; empty means the app default.')
+param roleName string = ''
+
 @description('GUARDRAIL_EVENTS_IDENTITY_RESOURCE_ID: the user-assigned identity every system topic carries to write dead letters.')
 param eventsIdentityId string
 
@@ -33,6 +38,9 @@ param deadLetterContainer string
 var guardPermissions = loadJsonContent('../../src/config/guard-permissions.json')
 var watched = loadJsonContent('../../src/config/watched-operations.json')
 var reconcilerPermissions = loadJsonContent('../../src/config/reconciler-permissions.json')
+var jitRequester = loadJsonContent('../../src/config/jit-requester-actions.json')
+// The JIT requester role lives at this group exactly when the reconciler is given a role here.
+var requesterRoleAtGroup = !empty(reconcilerPrincipalId)
 var reconcilerActions = guardrailMode == 'report'
   ? filter(reconcilerPermissions.actions, action => endsWith(toLower(action), '/read'))
   : reconcilerPermissions.actions
@@ -45,11 +53,37 @@ var eventsResourceGroup = 'rg-jit-guardrail-events'
 var topicName = 'evgt-jit-guardrail'
 var eventSubscriptionName = 'jit-guardrail-guard'
 
+// Custom role names are unique in the tenant: the subscription deployment's have the same token.
+var guardRoleName = '${guardPermissions.roleName} (${resourceToken}, management group)'
+var guardRoleDefinitionName = guid(managementGroup().id, 'jit-guardrail-guard', resourceToken)
+var reconcilerRoleName = '${reconcilerPermissions.roleName} (${resourceToken}, management group)'
+var reconcilerRoleDefinitionName = guid(managementGroup().id, 'jit-guardrail-reconciler', resourceToken)
+
+// The roles the guardrail owns at this group may never grant more than their files allow: the same
+// Deny rule as the subscription's (infra/app/ownedRolesPolicy.bicep), assigned here.
+var ownedRoles ownedRole[] = concat(
+  [{ roleName: guardRoleName, definitionName: guardRoleDefinitionName, actions: guardPermissions.actions }],
+  requesterRoleAtGroup
+    ? [
+        {
+          roleName: reconcilerRoleName
+          definitionName: reconcilerRoleDefinitionName
+          actions: reconcilerPermissions.actions
+        }
+        // The reconciler picks this role's GUID in code, so it is matched by name only.
+        {
+          roleName: empty(trim(roleName)) ? jitRequester.defaultRoleName : trim(roleName)
+          definitionName: ''
+          actions: jitRequester.actions
+        }
+      ]
+    : []
+)
+
 resource guardRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
-  name: guid(managementGroup().id, 'jit-guardrail-guard', resourceToken)
+  name: guardRoleDefinitionName
   properties: {
-    // Custom role names are unique in the tenant: the subscription deployment's has the same token.
-    roleName: '${guardPermissions.roleName} (${resourceToken}, management group)'
+    roleName: guardRoleName
     description: guardPermissions.description
     type: 'CustomRole'
     permissions: [{ actions: guardActions, notActions: [] }]
@@ -68,10 +102,10 @@ resource guardRoleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01
 
 // The reconciler keeps the JIT requester role when it is defined at this group: its own role here,
 // from the same file as in the subscription, the split between the two identities kept.
-resource reconcilerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(reconcilerPrincipalId)) {
-  name: guid(managementGroup().id, 'jit-guardrail-reconciler', resourceToken)
+resource reconcilerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (requesterRoleAtGroup) {
+  name: reconcilerRoleDefinitionName
   properties: {
-    roleName: '${reconcilerPermissions.roleName} (${resourceToken}, management group)'
+    roleName: reconcilerRoleName
     description: reconcilerPermissions.description
     type: 'CustomRole'
     permissions: [{ actions: reconcilerActions, notActions: [] }]
@@ -79,7 +113,7 @@ resource reconcilerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = i
   }
 }
 
-resource reconcilerRoleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(reconcilerPrincipalId)) {
+resource reconcilerRoleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (requesterRoleAtGroup) {
   name: guid(managementGroup().id, reconcilerPrincipalId, 'jit-guardrail-reconciler', resourceToken)
   properties: {
     roleDefinitionId: reconcilerRole.id
@@ -254,5 +288,33 @@ resource remediationRoleAssignment 'Microsoft.Authorization/roleAssignments@2022
   }
 }
 
+resource ownedRolesPolicy 'Microsoft.Authorization/policyDefinitions@2023-04-01' = {
+  name: 'jit-guardrail-owned-roles-mg-${resourceToken}'
+  properties: {
+    policyType: 'Custom'
+    mode: 'All'
+    displayName: 'jit-guardrail: its own roles at the group grant nothing beyond their allow-lists (${resourceToken})'
+    description: 'Denies a write of the guard\'s, the reconciler\'s or the JIT requester role definition that grants an action outside that role\'s allow-list, or any data action.'
+    metadata: { category: 'jit-guardrail' }
+    policyRule: ownedRolesPolicyRule(ownedRoles)
+  }
+}
+
+resource ownedRolesPolicyAssignment 'Microsoft.Authorization/policyAssignments@2024-04-01' = {
+  // A policy assignment's name at a management group has at most 24 characters.
+  name: 'jit-owned-roles-${take(resourceToken, 8)}'
+  properties: {
+    displayName: 'jit-guardrail: its own roles at the group grant nothing beyond their allow-lists (${resourceToken})'
+    policyDefinitionId: ownedRolesPolicy.id
+    enforcementMode: 'Default'
+    nonComplianceMessages: [
+      {
+        message: 'jit-guardrail owns this role: it may grant only the actions in its allow-list (see docs/deploy.md).'
+      }
+    ]
+  }
+}
+
 output GUARDRAIL_GUARD_ROLE_ID string = guardRole.id
 output GUARDRAIL_EVENTS_POLICY_ASSIGNMENT_ID string = eventsPolicyAssignment.id
+output GUARDRAIL_OWNED_ROLES_POLICY_ASSIGNMENT_ID string = ownedRolesPolicyAssignment.id

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import guardPermissions from '../../src/config/guard-permissions.json' with { type: 'json' };
 import watched from '../../src/config/watched-operations.json' with { type: 'json' };
 import reconcilerPermissions from '../../src/config/reconciler-permissions.json' with { type: 'json' };
-import { evaluate, resourcesOf, type JsonObject } from '../support/armTemplate.js';
+import jitRequester from '../../src/config/jit-requester-actions.json' with { type: 'json' };
+import { evaluate, MANAGEMENT_GROUP, resourcesOf, type JsonObject } from '../support/armTemplate.js';
+import { effectOn, fieldsOf, ROLE_DEFINITION_ALIASES, roleDefinitionRequest } from './azurePolicy.js';
 
 type Json = JsonObject[string];
 
@@ -14,9 +16,9 @@ const template = JSON.parse(readFileSync(join(ROOT, 'infra/tenant/main.json'), '
 const variables = template.variables as JsonObject;
 const resources = resourcesOf(template);
 const ofType = (type: string) => resources.filter((r) => r.type === type);
-const at = (value: Json, mode: 'enforce' | 'report' = 'enforce') =>
+const at = (value: Json, mode: 'enforce' | 'report' = 'enforce', given: Record<string, Json> = {}) =>
   evaluate(value, {
-    parameters: { guardrailMode: mode },
+    parameters: { guardrailMode: mode, ...given },
     variables,
     subscriptionId: '00000000-0000-0000-0000-000000000000',
   });
@@ -49,7 +51,13 @@ describe('infra/tenant: one deployment for every subscription below a management
       'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action',
     ]);
     // Custom role names are unique in the tenant: never the subscription deployment's.
-    expect(JSON.stringify(role!.properties)).toContain('management group)');
+    expect(
+      (
+        at(role!.properties!, 'enforce', {
+          resourceToken: 't0k',
+        }) as JsonObject
+      ).roleName,
+    ).toBe(`${guardPermissions.roleName} (t0k, management group)`);
   });
 
   it('assigns the guard its role at the group (inherited below), and the policy identity its own', () => {
@@ -64,7 +72,8 @@ describe('infra/tenant: one deployment for every subscription below a management
   it('gives the reconciler its own role at the group only when the requester role lives there, from its own file', () => {
     const roles = ofType('Microsoft.Authorization/roleDefinitions').map((r) => r.raw);
     const reconciler = roles.find((r) => JSON.stringify(r).includes("variables('reconcilerActions')"))!;
-    expect(reconciler.condition).toBe("[not(empty(parameters('reconcilerPrincipalId')))]");
+    expect(at(reconciler.condition!, 'enforce', { reconcilerPrincipalId: '' })).toBe(false);
+    expect(at(reconciler.condition!, 'enforce', { reconcilerPrincipalId: 'p' })).toBe(true);
     expect(at(variables.reconcilerActions!)).toEqual(reconcilerPermissions.actions);
     expect(at(variables.reconcilerActions!, 'report')).toEqual([
       'Microsoft.Authorization/roleDefinitions/read',
@@ -103,5 +112,106 @@ describe('infra/tenant: one deployment for every subscription below a management
     expect(text).not.toContain("resourceId(''Microsoft.EventGrid/systemTopics''");
     const assignment = ofType('Microsoft.Authorization/policyAssignments')[0]!.raw;
     expect(assignment.identity).toEqual({ type: 'SystemAssigned' });
+  });
+
+  describe('a Deny policy at the group refuses widening the roles the guardrail owns there', () => {
+    const TOKEN = 'abcdefghijklm';
+    const deployed = (type: string, given: Record<string, Json>) => {
+      const resource = ofType(type).find((r) => r.symbol.startsWith('ownedRolesPolicy'))!;
+      return evaluate(resource.raw, {
+        parameters: {
+          guardrailMode: 'enforce',
+          resourceToken: TOKEN,
+          reconcilerPrincipalId: '',
+          roleName: '',
+          ...given,
+        },
+        variables,
+        functions: template.functions ?? [],
+        subscriptionId: '00000000-0000-0000-0000-000000000000',
+      }) as JsonObject;
+    };
+    const ruleWith = (given: Record<string, Json> = {}) =>
+      (deployed('Microsoft.Authorization/policyDefinitions', given).properties as JsonObject)
+        .policyRule as JsonObject;
+    const group = `/providers/Microsoft.Management/managementGroups/${MANAGEMENT_GROUP}`;
+    const guard = {
+      id: `guid(${group},jit-guardrail-guard,${TOKEN})`,
+      name: `${guardPermissions.roleName} (${TOKEN}, management group)`,
+    };
+    const reconciler = {
+      id: `guid(${group},jit-guardrail-reconciler,${TOKEN})`,
+      name: `${reconcilerPermissions.roleName} (${TOKEN}, management group)`,
+    };
+    const REQUESTER_ID = '0d0e0f00-0000-5000-8000-000000000001';
+
+    it("names the group's roles as its role resources do, and only published aliases; assigned with Deny in force", () => {
+      const roles = ofType('Microsoft.Authorization/roleDefinitions').map(
+        (r) =>
+          evaluate(r.raw, {
+            parameters: {
+              guardrailMode: 'enforce',
+              resourceToken: TOKEN,
+              reconcilerPrincipalId: 'p',
+              roleName: '',
+            },
+            variables,
+            subscriptionId: '00000000-0000-0000-0000-000000000000',
+          }) as JsonObject,
+      );
+      const byName = roles.map((r) => [r.name, (r.properties as JsonObject).roleName]);
+      expect(byName).toContainEqual([guard.id, guard.name]);
+      expect(byName).toContainEqual([reconciler.id, reconciler.name]);
+      const rule = ruleWith();
+      for (const field of fieldsOf(rule))
+        expect(['type', 'name', ...Object.keys(ROLE_DEFINITION_ALIASES)], field).toContain(field);
+      expect(rule.then).toEqual({ effect: 'deny' });
+      const assignment = deployed('Microsoft.Authorization/policyAssignments', {});
+      expect(String(assignment.name).length).toBeLessThanOrEqual(24);
+      expect(assignment.properties).toMatchObject({ enforcementMode: 'Default' });
+      expect(assignment.properties).toMatchObject({
+        policyDefinitionId: expect.stringMatching(
+          /policyDefinitions,jit-guardrail-owned-roles-mg-abcdefghijklm\)>$/,
+        ),
+      });
+    });
+
+    it("denies widening the guard's role at the group, by name or by GUID, and allows it as defined or narrowed", () => {
+      const rule = ruleWith();
+      const effect = (name: string, roleName: string, actions: string[], dataActions: string[] = []) =>
+        effectOn(rule, roleDefinitionRequest(name, roleName, [{ actions, dataActions }]));
+      expect(effect(guard.id, guard.name, guardPermissions.actions)).toBeUndefined();
+      expect(
+        effect(
+          guard.id,
+          guard.name,
+          guardPermissions.actions.filter((a) => a.endsWith('/read')),
+        ),
+      ).toBeUndefined();
+      expect(effect(guard.id, guard.name, [...guardPermissions.actions, 'Microsoft.Authorization/*'])).toBe(
+        'deny',
+      );
+      expect(effect(guard.id, 'Harmless Reader', ['*'])).toBe('deny');
+      expect(effect(guard.id, guard.name, guardPermissions.actions, ['Microsoft.Storage/*'])).toBe('deny');
+      // Without the requester role at the group, the reconciler's and requester's are not this policy's.
+      expect(effect(REQUESTER_ID, jitRequester.defaultRoleName, ['*'])).toBeUndefined();
+    });
+
+    it('with the requester role at the group (reconcilerPrincipalId, GUARDRAIL_ROLE_NAME), covers it and the reconciler role too', () => {
+      const rule = ruleWith({ reconcilerPrincipalId: 'p', roleName: '  JIT requester (contoso) ' });
+      const effect = (name: string, roleName: string, actions: string[]) =>
+        effectOn(rule, roleDefinitionRequest(name, roleName, [{ actions }]));
+      expect(effect(reconciler.id, reconciler.name, reconcilerPermissions.actions)).toBeUndefined();
+      expect(effect(reconciler.id, reconciler.name, [...reconcilerPermissions.actions, '*'])).toBe('deny');
+      expect(effect(reconciler.id, 'Harmless Reader', ['*/write'])).toBe('deny');
+      expect(effect(REQUESTER_ID, 'JIT requester (contoso)', jitRequester.actions)).toBeUndefined();
+      expect(
+        effect(REQUESTER_ID, 'JIT requester (contoso)', [
+          ...jitRequester.actions,
+          'Microsoft.Security/locations/jitNetworkAccessPolicies/write',
+        ]),
+      ).toBe('deny');
+      expect(effect('99999999-0000-4000-8000-000000000000', 'Contoso Operator', ['*'])).toBeUndefined();
+    });
   });
 });

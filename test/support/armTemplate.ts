@@ -72,10 +72,13 @@ export interface Scope {
   readonly copyIndex?: number;
   /** Lambda parameters in scope, for lambdaVariables('<name>'). */
   readonly lambdaVariables?: Record<string, Json>;
+  /** The template's user-defined functions (Bicep's `func`, compiled into namespace `__bicep`). */
+  readonly functions?: Json;
 }
 
-/** A stand-in tenant and cloud, as tenant() and environment() would give them. */
+/** A stand-in tenant, management group and cloud, as tenant(), managementGroup() and environment() give them. */
 export const TENANT_ID = '72f988bf-0000-0000-0000-000000000000';
+export const MANAGEMENT_GROUP = 'mg-guarded';
 const ENVIRONMENT = {
   name: 'AzureCloud',
   authentication: { loginEndpoint: 'https://login.microsoftonline.com/' },
@@ -189,6 +192,11 @@ const FUNCTIONS: Record<string, (scope: Scope, args: Json[]) => Json> = {
     tenantId: TENANT_ID,
   }),
   tenant: () => ({ tenantId: TENANT_ID }),
+  managementGroup: () => ({
+    id: `/providers/Microsoft.Management/managementGroups/${MANAGEMENT_GROUP}`,
+    name: MANAGEMENT_GROUP,
+    type: 'Microsoft.Management/managementGroups',
+  }),
   environment: () => ENVIRONMENT,
   // A module's outputs when stubbed; otherwise a placeholder that property access extends.
   reference: (s, [symbol]) =>
@@ -201,6 +209,7 @@ const FUNCTIONS: Record<string, (scope: Scope, args: Json[]) => Json> = {
       : `<reference(${str(symbol!)})>`,
   resourceId: (_, args) => `<resourceId(${args.map(str).join(',')})>`,
   subscriptionResourceId: (_, args) => `<subscriptionResourceId(${args.map(str).join(',')})>`,
+  extensionResourceId: (_, args) => `<extensionResourceId(${args.map(str).join(',')})>`,
   union: (_, args) => Object.assign({}, ...(args as JsonObject[])),
 };
 
@@ -231,6 +240,12 @@ function parseExpression(tokens: Token[]): Node {
       // Both spellings: a bare literal, and the functions true() and false().
       if (tokens[pos]?.text === '(' && tokens[pos + 1]?.text === ')') pos += 2;
     } else if (t.kind === 'name') {
+      let name = t.text;
+      // A user-defined function: namespace.member(...).
+      if (tokens[pos]?.text === '.' && tokens[pos + 2]?.text === '(') {
+        pos++;
+        name = `${name}.${next().text}`;
+      }
       expect('(');
       const args: Node[] = [];
       while (tokens[pos]?.text !== ')') {
@@ -238,7 +253,7 @@ function parseExpression(tokens: Token[]): Node {
         if (tokens[pos]?.text === ',') pos++;
       }
       expect(')');
-      node = { kind: 'call', name: t.text, args };
+      node = { kind: 'call', name, args };
     } else throw new Error(`unexpected ${t.text}`);
     while (tokens[pos]?.text === '.' || tokens[pos]?.text === '[') {
       if (next().text === '.') node = { kind: 'property', target: node, name: next().text };
@@ -282,9 +297,33 @@ function evalNode(node: Node, scope: Scope): Json {
         return lambda as unknown as Json;
       }
       const args = node.args.map((a) => evalNode(a, scope));
+      if (node.name.includes('.')) return callUserFunction(node.name, args, scope);
       return (FUNCTIONS[node.name] ?? fail(`function ${node.name}()`))(scope, args);
     }
   }
+}
+
+/**
+ * A user-defined function, as ARM runs one: its output evaluated with its own parameters bound and
+ * nothing else of the template in sight (no template parameters or variables).
+ */
+function callUserFunction(qualified: string, args: Json[], scope: Scope): Json {
+  const [namespace, member] = qualified.split('.') as [string, string];
+  const groups = (scope.functions ?? []) as JsonObject[];
+  const declaration = (groups.find((g) => g.namespace === namespace)?.members as JsonObject | undefined)?.[
+    member
+  ] as JsonObject | undefined;
+  if (!declaration) fail(`function ${qualified}()`);
+  const parameters = (declaration.parameters as JsonObject[]).map((p) => String(p.name));
+  if (parameters.length !== args.length)
+    throw new Error(`${qualified}() takes ${parameters.length} arguments`);
+  const bound = Object.fromEntries(parameters.map((p, i) => [p, args[i]!]));
+  return evaluate((declaration.output as JsonObject).value!, {
+    parameters: bound,
+    variables: {},
+    subscriptionId: scope.subscriptionId,
+    functions: scope.functions,
+  });
 }
 
 /** Evaluates ARM expressions ("[...]") anywhere in a value; "[[" escapes a literal bracket. */
@@ -328,7 +367,11 @@ export function evaluateInModule(
   subscriptionId: string,
 ): Json {
   const template = innerTemplate(module);
-  const base = { variables: (template.variables as JsonObject) ?? {}, subscriptionId };
+  const base = {
+    variables: (template.variables as JsonObject) ?? {},
+    subscriptionId,
+    functions: template.functions ?? [],
+  };
   return evaluate(value, { ...base, parameters: bindParameters(template, planned.parameters, base) });
 }
 
@@ -343,7 +386,11 @@ export function evaluateResourceInModule(
   subscriptionId: string,
 ): JsonObject[] {
   const template = innerTemplate(module);
-  const base = { variables: (template.variables as JsonObject) ?? {}, subscriptionId };
+  const base = {
+    variables: (template.variables as JsonObject) ?? {},
+    subscriptionId,
+    functions: template.functions ?? [],
+  };
   const scope: Scope = { ...base, parameters: bindParameters(template, planned.parameters, base) };
   const copy = resource.raw.copy as JsonObject | undefined;
   const count = copy ? Number(evaluate(copy.count!, scope)) : 1;
@@ -370,7 +417,11 @@ export function planModules(
   given: Record<string, Json>,
   options: { subscriptionId: string; outputs?: Record<string, Record<string, Json>> },
 ): PlannedModule[] {
-  const base = { variables: (template.variables as JsonObject) ?? {}, ...options };
+  const base = {
+    variables: (template.variables as JsonObject) ?? {},
+    functions: template.functions ?? [],
+    ...options,
+  };
   const scope: Scope = { ...base, parameters: bindParameters(template, given, base) };
   return resourcesOf(template)
     .filter((r) => r.type === 'Microsoft.Resources/deployments')
