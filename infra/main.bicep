@@ -68,6 +68,9 @@ param reconcileSchedule string = ''
 @description('GUARDRAIL_SWEEP_SCHEDULE: NCRONTAB schedule of the sweep for missed events; empty means hourly.')
 param sweepSchedule string = ''
 
+@description('GUARDRAIL_SWEEP_SUBSCRIPTIONS: further subscriptions to guard without a management group, their ids separated by commas or spaces; each gets the guard\'s role, a system topic and the guard\'s event subscription (the deployer needs Owner in each). Empty guards this subscription (and, with GUARDRAIL_GUARDED_MANAGEMENT_GROUP, the group\'s).')
+param guardedSubscriptions string = ''
+
 @description('GUARDRAIL_GUARDED_MANAGEMENT_GROUP: with infra/tenant/main.bicep deployed at this management group, the guard acts on every subscription below it; empty guards GUARDRAIL_SWEEP_SUBSCRIPTIONS (this subscription by default).')
 param guardedManagementGroup string = ''
 
@@ -102,6 +105,11 @@ var sharedNames = {
   keyVault: 'kv-${resourceToken}-g${keyVaultGeneration}'
   webhookSecret: 'teams-webhook-url'
 }
+// This subscription is always guarded; the list adds others, each once, in any case or separator.
+var furtherSubscriptions = filter(
+  union(map(split(replace(guardedSubscriptions, ' ', ','), ','), id => toLower(trim(id))), []),
+  id => !empty(id) && id != toLower(subscription().subscriptionId)
+)
 var systemTopicName = reuseSystemTopic ? existingSystemTopicName : 'evgt-guardrail-${resourceToken}'
 
 // The guard keeps the names the single app had, so an existing deployment becomes the guard in place
@@ -133,6 +141,10 @@ var reconcilerRoleName = '${reconcilerPermissions.roleName} (${resourceToken})'
 var guardSettings appSetting[] = [
   { name: 'GUARDRAIL_SWEEP_SCHEDULE', value: sweepSchedule }
   { name: 'GUARDRAIL_GUARDED_MANAGEMENT_GROUP', value: guardedManagementGroup }
+  {
+    name: 'GUARDRAIL_SWEEP_SUBSCRIPTIONS'
+    value: empty(furtherSubscriptions) ? '' : join(concat([subscription().subscriptionId], furtherSubscriptions), ',')
+  }
 ]
 var reconcilerSettings appSetting[] = [
   { name: 'GUARDRAIL_ROLE_ASSIGNABLE_SCOPES', value: empty(roleAssignableScopes) ? subscription().id : roleAssignableScopes }
@@ -240,6 +252,7 @@ module guardRole 'app/dutyRole.bicep' = {
     roleName: guardRoleName
     roleDescription: guardPermissions.description
     actions: filter(guardPermissions.actions, action => grantsWrites || endsWith(toLower(action), '/read'))
+    furtherAssignableSubscriptions: furtherSubscriptions
   }
 }
 
@@ -268,7 +281,7 @@ module systemTopic 'app/systemTopic.bicep' = if (!reuseSystemTopic) {
   name: 'guardrail-system-topic'
   scope: resourceGroup
   params: {
-    resourceToken: resourceToken
+    name: systemTopicName
     tags: tags
     identityId: shared.outputs.eventsIdentityId
   }
@@ -294,6 +307,38 @@ module events 'app/guardEvents.bicep' = if (deployEventSubscription) {
     }
   }
 }
+
+// Each further subscription: the guard's role assigned there, its system topic and the guard's event
+// subscription (role writes stay here, with the JIT requester role).
+module guardedSubscription 'app/guardedSubscription.bicep' = [
+  for id in furtherSubscriptions: {
+    name: 'guardrail-guarded-${take(resourceToken, 8)}'
+    scope: subscription(id)
+    dependsOn: [guardRole]
+    params: {
+      location: location
+      tags: tags
+      // Named after the principal, as the guard's role assignment here (see guardRole).
+      #disable-next-line what-if-short-circuiting
+      guardPrincipalId: guardApp.outputs.identityPrincipalId
+      guardRoleDefinitionName: guardNames.roleDefinition
+      eventsIdentityId: shared.outputs.eventsIdentityId
+      functionAppSubscriptionId: subscription().subscriptionId
+      functionAppResourceGroup: resourceGroup.name
+      guardAppName: guardApp.outputs.name
+      reconcilerAppName: reconcilerApp.outputs.name
+      guardDeadLetter: {
+        storageAccountName: guardApp.outputs.storageName
+        container: guardApp.outputs.deadLetterContainer
+      }
+      reconcilerDeadLetter: {
+        storageAccountName: reconcilerApp.outputs.storageName
+        container: reconcilerApp.outputs.deadLetterContainer
+      }
+      deployEventSubscription: deployEventSubscription
+    }
+  }
+]
 
 output AZURE_RESOURCE_GROUP string = resourceGroup.name
 output GUARDRAIL_GUARD_APP_NAME string = guardApp.outputs.name

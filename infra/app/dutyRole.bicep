@@ -14,6 +14,9 @@ param roleDescription string
 @minLength(1)
 param actions string[]
 
+@description('Further subscriptions (ids) where the role may be assigned, besides this one.')
+param furtherAssignableSubscriptions string[] = []
+
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: roleDefinitionName
   properties: {
@@ -28,7 +31,7 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
         notDataActions: []
       }
     ]
-    assignableScopes: [subscription().id]
+    assignableScopes: concat([subscription().id], map(furtherAssignableSubscriptions, id => '/subscriptions/${id}'))
   }
 }
 

@@ -1,12 +1,18 @@
-metadata description = 'The guardrail\'s two subscriptions to the subscription system topic, each filtered on its half of src/config/watched-operations.json, retried and dead-lettered: NSG writes to the guard app\'s guard function, role-definition writes to the reconciler app\'s roleEvents function.'
+metadata description = 'The guardrail\'s subscriptions to a subscription system topic, each filtered on its half of src/config/watched-operations.json, retried and dead-lettered: NSG writes to the guard app\'s guard function and, where the JIT requester role lives, role-definition writes to the reconciler app\'s roleEvents function.'
 
-import { deadLetterTarget } from 'types.bicep'
+import { deadLetterTarget, guardedSubscriptionEvents } from 'types.bicep'
 
 @description('Name of the system topic (ours, or an existing one being reused) in this module\'s resource group.')
 param systemTopicName string
 
+@description('Subscription of both function apps: this one, or the deployment\'s home when this topic is a further guarded subscription\'s.')
+param functionAppSubscriptionId string = subscription().subscriptionId
+
 @description('Resource group of both function apps and their storage accounts.')
 param functionAppResourceGroup string
+
+@description('Route role-definition writes to the reconciler too: only in the subscription where the JIT requester role lives.')
+param routeRoleWrites bool = true
 
 @description('The app whose guard function receives NSG writes.')
 param guardAppName string
@@ -22,14 +28,16 @@ param reconcilerDeadLetter deadLetterTarget
 
 var watched = loadJsonContent('../../src/config/watched-operations.json')
 
-var routes = [
+var guardRoute = [
   {
-    name: 'jit-guardrail-guard'
+    name: guardedSubscriptionEvents.eventSubscription
     app: guardAppName
     function: 'guard'
     operations: watched.nsgOperations
     deadLetter: guardDeadLetter
   }
+]
+var roleRoute = [
   {
     name: 'jit-guardrail-roles'
     app: reconcilerAppName
@@ -38,6 +46,7 @@ var routes = [
     deadLetter: reconcilerDeadLetter
   }
 ]
+var routes = concat(guardRoute, routeRoleWrites ? roleRoute : [])
 
 resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
   name: systemTopicName
@@ -51,7 +60,13 @@ resource subscriptions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022
       destination: {
         endpointType: 'AzureFunction'
         properties: {
-          resourceId: resourceId(functionAppResourceGroup, 'Microsoft.Web/sites/functions', route.app, route.function)
+          resourceId: resourceId(
+            functionAppSubscriptionId,
+            functionAppResourceGroup,
+            'Microsoft.Web/sites/functions',
+            route.app,
+            route.function
+          )
           maxEventsPerBatch: 1
           preferredBatchSizeInKilobytes: 64
         }
@@ -80,6 +95,7 @@ resource subscriptions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022
           endpointType: 'StorageBlob'
           properties: {
             resourceId: resourceId(
+              functionAppSubscriptionId,
               functionAppResourceGroup,
               'Microsoft.Storage/storageAccounts',
               route.deadLetter.storageAccountName

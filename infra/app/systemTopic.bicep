@@ -1,6 +1,8 @@
 metadata description = 'The subscription\'s Event Grid system topic, created when no existing one is reused (Azure allows one per source).'
 
-param resourceToken string
+@description('The topic\'s name.')
+param name string
+
 param tags resourceTags
 
 @description('The topic\'s own user-assigned identity, which writes dead letters and holds nothing else.')
@@ -9,7 +11,7 @@ param identityId string
 import { resourceTags } from 'types.bicep'
 
 resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
-  name: 'evgt-guardrail-${resourceToken}'
+  name: name
   location: 'global'
   tags: tags
   identity: {

@@ -23,6 +23,14 @@ type deadLetterTarget = {
 }
 
 @export()
+@description('Where a guarded subscription\'s NSG writes leave it: fixed names, the same whether an explicit list (guardedSubscription.bicep) or the management group\'s policy (infra/tenant) puts them there, so the two agree.')
+var guardedSubscriptionEvents = {
+  resourceGroup: 'rg-jit-guardrail-events'
+  systemTopic: 'evgt-jit-guardrail'
+  eventSubscription: 'jit-guardrail-guard'
+}
+
+@export()
 @description('A role the guardrail owns, and the only actions it may ever grant.')
 type ownedRole = {
   @description('The role\'s roleName.')

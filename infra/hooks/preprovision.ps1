@@ -39,3 +39,11 @@ if ([string]::IsNullOrEmpty($topic) -ne [string]::IsNullOrEmpty($topicGroup)) {
   Write-Error 'Set both GUARDRAIL_EXISTING_SYSTEM_TOPIC and GUARDRAIL_EXISTING_SYSTEM_TOPIC_RESOURCE_GROUP to reuse a system topic, or neither. Nothing was provisioned.'
   exit 1
 }
+
+# Each further subscription must be an id (a GUID), split on commas and spaces as main.bicep splits it.
+foreach ($id in ("$env:GUARDRAIL_SWEEP_SUBSCRIPTIONS" -split '[, ]+' | Where-Object { $_ })) {
+  if ($id -notmatch '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$') {
+    Write-Error "GUARDRAIL_SWEEP_SUBSCRIPTIONS: '$id' is not a subscription id (a GUID); separate ids with commas or spaces. Nothing was provisioned."
+    exit 1
+  }
+}

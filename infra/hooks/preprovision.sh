@@ -38,3 +38,18 @@ if [ -z "${GUARDRAIL_EXISTING_SYSTEM_TOPIC:-}" ] && [ -n "${GUARDRAIL_EXISTING_S
   echo "error: GUARDRAIL_EXISTING_SYSTEM_TOPIC_RESOURCE_GROUP is set but GUARDRAIL_EXISTING_SYSTEM_TOPIC is not. Nothing was provisioned." >&2
   exit 1
 fi
+
+# Each further subscription must be an id (a GUID), split on commas and spaces as main.bicep splits
+# it: ARM would refuse a bad one only after the apps were made.
+set -f
+old_ifs=$IFS
+IFS=', '
+for id in ${GUARDRAIL_SWEEP_SUBSCRIPTIONS:-}; do
+  [ -z "$id" ] && continue
+  if ! printf '%s\n' "$id" | grep -Eqx '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}'; then
+    echo "error: GUARDRAIL_SWEEP_SUBSCRIPTIONS: '$id' is not a subscription id (a GUID); separate ids with commas or spaces. Nothing was provisioned." >&2
+    exit 1
+  fi
+done
+IFS=$old_ifs
+set +f

@@ -1,6 +1,6 @@
 targetScope = 'managementGroup'
 
-import { ownedRole, ownedRolesPolicyRule } from '../app/types.bicep'
+import { guardedSubscriptionEvents, ownedRole, ownedRolesPolicyRule } from '../app/types.bicep'
 
 metadata description = 'Tenant scale: one guardrail deployment guards every subscription below a management group. Deployed after infra/main.bicep (its outputs are the parameters here) with `az deployment mg create`. The guard\'s role is defined and assigned once at the group and inherited below, so nothing per subscription needs role-assignment rights; an Azure Policy (DeployIfNotExists) gives each subscription, present and future, the system topic and the guard\'s filtered, dead-lettered event subscription.'
 
@@ -49,9 +49,9 @@ var guardActions = guardrailMode == 'report'
   : guardPermissions.actions
 
 // The names the policy gives each subscription's resources: fixed, so it can tell they exist.
-var eventsResourceGroup = 'rg-jit-guardrail-events'
-var topicName = 'evgt-jit-guardrail'
-var eventSubscriptionName = 'jit-guardrail-guard'
+var eventsResourceGroup = guardedSubscriptionEvents.resourceGroup
+var topicName = guardedSubscriptionEvents.systemTopic
+var eventSubscriptionName = guardedSubscriptionEvents.eventSubscription
 
 // Custom role names are unique in the tenant: the subscription deployment's have the same token.
 var guardRoleName = '${guardPermissions.roleName} (${resourceToken}, management group)'

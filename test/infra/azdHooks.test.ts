@@ -238,6 +238,34 @@ describe('preprovision: reusing a system topic needs its name and its resource g
   });
 });
 
+describe('preprovision: further subscriptions are ids', () => {
+  it('refuses anything but GUIDs separated by commas or spaces, before anything is provisioned', () => {
+    const ok = run('preprovision.sh', {
+      GUARDRAIL_MODE: 'report',
+      GUARDRAIL_SWEEP_SUBSCRIPTIONS:
+        ' 22222222-0000-4000-8000-000000000002,,33333333-0000-4000-8000-00000000000A ',
+    });
+    expect(ok.status, ok.out).toBe(0);
+    expect(
+      run('preprovision.sh', { GUARDRAIL_MODE: 'report', GUARDRAIL_SWEEP_SUBSCRIPTIONS: '' }).status,
+    ).toBe(0);
+    for (const bad of [
+      'contoso-prod',
+      '22222222-0000-4000-8000-000000000002;33333333-0000-4000-8000-000000000003',
+      '22222222-0000-4000-8000-000000000002\t33333333-0000-4000-8000-000000000003',
+      '/subscriptions/22222222-0000-4000-8000-000000000002',
+      '*',
+    ]) {
+      const refused = run('preprovision.sh', {
+        GUARDRAIL_MODE: 'report',
+        GUARDRAIL_SWEEP_SUBSCRIPTIONS: bad,
+      });
+      expect(refused.status, bad).not.toBe(0);
+      expect(refused.out).toContain('is not a subscription id');
+    }
+  });
+});
+
 describe('every hook has a Windows twin azure.yaml names', () => {
   it('posix and pwsh scripts for each hook', () => {
     const azureYaml = readFileSync(join(ROOT, 'azure.yaml'), 'utf8');

@@ -134,34 +134,44 @@ function identityOf(symbol: string, principalId: string): Identity {
 function inventory(given: Choices = {}): Grant[] {
   const planned = plan(given);
   return roleAssignments().flatMap(({ symbol, resource }) =>
-    deployedIn(symbol, resource, given).map((assignment): Grant => {
-      const properties = assignment.properties as JsonObject;
-      const identity = identityOf(symbol, String(properties.principalId));
-      const roleRef = String(properties.roleDefinitionId);
-      const scope = String(assignment.scope ?? `${SUBSCRIPTION_ID} (subscription)`);
-      const builtIn =
-        /^<subscriptionResourceId\(Microsoft\.Authorization\/roleDefinitions,([0-9a-f-]{36})\)>$/.exec(
-          roleRef,
-        );
-      if (builtIn) {
-        const role = BUILT_IN_ROLES[builtIn[1]!];
-        if (!role) throw new Error(`${symbol}: built-in role ${builtIn[1]} is not in the table`);
-        return { identity, roleId: builtIn[1]!, roleName: role.name, scope, ...role };
-      }
-      const parameters = planned[symbol]!.parameters;
-      expect(roleRef).toBe(
-        `<subscriptionResourceId(Microsoft.Authorization/roleDefinitions,${String(parameters.roleDefinitionName)})>`,
-      );
-      return {
-        identity,
-        roleId: String(parameters.roleDefinitionName),
-        roleName: String(parameters.roleName),
-        scope,
-        actions: parameters.actions as string[],
-        dataActions: [],
-      };
-    }),
+    planned[symbol]!.copies.flatMap((copy) =>
+      deployedIn(symbol, resource, given).map((assignment) =>
+        grantOf(symbol, assignment, copy.subscriptionId),
+      ),
+    ),
   );
+
+  function grantOf(symbol: string, assignment: JsonObject, subscriptionId: string | null): Grant {
+    const properties = assignment.properties as JsonObject;
+    const identity = identityOf(symbol, String(properties.principalId));
+    const roleRef = String(properties.roleDefinitionId);
+    const home = subscriptionId ? `/subscriptions/${subscriptionId}` : SUBSCRIPTION_ID;
+    const scope = String(assignment.scope ?? `${home} (subscription)`);
+    const builtIn =
+      /^<subscriptionResourceId\(Microsoft\.Authorization\/roleDefinitions,([0-9a-f-]{36})\)>$/.exec(roleRef);
+    if (builtIn) {
+      const role = BUILT_IN_ROLES[builtIn[1]!];
+      if (!role) throw new Error(`${symbol}: built-in role ${builtIn[1]} is not in the table`);
+      return { identity, roleId: builtIn[1]!, roleName: role.name, scope, ...role };
+    }
+    // A custom role: one the template defines (dutyRole.bicep), assigned where it is defined or in a
+    // further subscription where it is assignable.
+    const definer = Object.values(planned).find(
+      (m) =>
+        'actions' in m.parameters &&
+        roleRef ===
+          `<subscriptionResourceId(Microsoft.Authorization/roleDefinitions,${String(m.parameters.roleDefinitionName)})>`,
+    );
+    if (!definer) throw new Error(`${symbol}: a role this template does not define: ${roleRef}`);
+    return {
+      identity,
+      roleId: String(definer.parameters.roleDefinitionName),
+      roleName: String(definer.parameters.roleName),
+      scope,
+      actions: definer.parameters.actions as string[],
+      dataActions: [],
+    };
+  }
 }
 
 const grantsOf = (identity: Identity, given: Choices = {}) =>
@@ -309,6 +319,26 @@ describe('least privilege, over every role assignment in the template', () => {
     expect(enforce.reconciler.filter(writeOrDelete)).toEqual([
       'Microsoft.Authorization/roleDefinitions/write',
     ]);
+  });
+
+  it('each further listed subscription grants the guard its own role and nothing else, to nobody else', () => {
+    const further = ['22222222-0000-4000-8000-000000000002', '33333333-0000-4000-8000-000000000003'];
+    for (const guardrailMode of ['report', 'enforce']) {
+      const given = { guardrailMode, guardedSubscriptions: further.join(' ') };
+      const elsewhere = inventory(given).filter((g) => further.some((id) => g.scope.includes(id)));
+      const guardRole = plan(given).guardRole!.parameters;
+      expect(elsewhere).toEqual(
+        further.map((id) => ({
+          identity: 'guard',
+          roleId: guardRole.roleDefinitionName,
+          roleName: guardRole.roleName,
+          scope: `/subscriptions/${id} (subscription)`,
+          actions: guardRole.actions,
+          dataActions: [],
+        })),
+      );
+      if (guardrailMode === 'report') expect(elsewhere[0]!.actions.filter(writeOrDelete)).toEqual([]);
+    }
   });
 
   it("the system topic's identity holds only Storage Blob Data Contributor, on the two dead-letter containers", () => {

@@ -51,6 +51,7 @@ const DUTY_SETTINGS: Record<AppSymbol, string[]> = {
     'GUARDRAIL_MODE',
     'GUARDRAIL_SUBSCRIPTION_ID',
     'GUARDRAIL_SWEEP_SCHEDULE',
+    'GUARDRAIL_SWEEP_SUBSCRIPTIONS',
     'GUARDRAIL_TEAMS_WEBHOOK_URL',
   ],
   reconcilerApp: [
@@ -383,7 +384,7 @@ describe('infra holds to code: the Event Grid filters', () => {
       destination: {
         endpointType: 'AzureFunction',
         properties: {
-          resourceId: `<resourceId(rg-guard-prod,Microsoft.Web/sites/functions,${STUB_OUTPUTS[`${app}App`].name},${fn})>`,
+          resourceId: `<resourceId(${GUID},rg-guard-prod,Microsoft.Web/sites/functions,${STUB_OUTPUTS[`${app}App`].name},${fn})>`,
           maxEventsPerBatch: 1,
         },
       },
@@ -392,7 +393,7 @@ describe('infra holds to code: the Event Grid filters', () => {
         deadLetterDestination: {
           endpointType: 'StorageBlob',
           properties: {
-            resourceId: `<resourceId(rg-guard-prod,Microsoft.Storage/storageAccounts,${account})>`,
+            resourceId: `<resourceId(${GUID},rg-guard-prod,Microsoft.Storage/storageAccounts,${account})>`,
             blobContainerName: 'eventgrid-deadletter',
           },
         },

@@ -210,7 +210,16 @@ const FUNCTIONS: Record<string, (scope: Scope, args: Json[]) => Json> = {
   resourceId: (_, args) => `<resourceId(${args.map(str).join(',')})>`,
   subscriptionResourceId: (_, args) => `<subscriptionResourceId(${args.map(str).join(',')})>`,
   extensionResourceId: (_, args) => `<extensionResourceId(${args.map(str).join(',')})>`,
-  union: (_, args) => Object.assign({}, ...(args as JsonObject[])),
+  // Arrays: every distinct value, in order of first appearance; objects: later keys win.
+  union: (_, args) =>
+    args.every(Array.isArray)
+      ? (args as Json[][])
+          .flat()
+          .filter((v, i, all) => all.findIndex((w) => JSON.stringify(w) === JSON.stringify(v)) === i)
+      : Object.assign({}, ...(args as JsonObject[])),
+  replace: (_, [v, from, to]) => str(v!).split(str(from!)).join(str(to!)),
+  split: (_, [v, separator]) => str(v!).split(str(separator!)),
+  join: (_, [array, separator]) => (array as Json[]).map(str).join(str(separator!)),
 };
 
 function fail(what: string): never {
@@ -406,6 +415,8 @@ export interface PlannedModule {
   readonly deploys: boolean;
   readonly resourceGroup: string | null;
   readonly parameters: Record<string, Json>;
+  /** Where each copy deploys: one for a plain module, one per iteration of a `copy` loop. */
+  readonly copies: readonly { readonly subscriptionId: string | null }[];
 }
 
 /**
@@ -428,7 +439,16 @@ export function planModules(
     .map((r) => {
       const props = r.raw.properties as JsonObject;
       const rawParameters = evaluate(props.parameters ?? {}, scope) as Record<string, JsonObject>;
+      const copy = r.raw.copy as JsonObject | undefined;
+      const count = copy ? Number(evaluate(copy.count!, scope)) : 1;
+      const copies = Array.from({ length: count }, (_, i) => ({
+        subscriptionId:
+          r.raw.subscriptionId === undefined
+            ? null
+            : String(evaluate(r.raw.subscriptionId, copy ? { ...scope, copyIndex: i } : scope)),
+      }));
       return {
+        copies,
         symbol: r.symbol,
         deploys: r.raw.condition === undefined ? true : Boolean(evaluate(r.raw.condition, scope)),
         resourceGroup:
