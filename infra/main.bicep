@@ -137,6 +137,8 @@ var jitRequester = loadJsonContent('../src/config/jit-requester-actions.json')
 var grantsWrites = guardrailMode == 'enforce'
 var guardRoleName = '${guardPermissions.roleName} (${resourceToken})'
 var reconcilerRoleName = '${reconcilerPermissions.roleName} (${resourceToken})'
+// The JIT requester role's name as the reconciler uses it: GUARDRAIL_ROLE_NAME, or the app default.
+var requesterRoleName = empty(trim(roleName)) ? jitRequester.defaultRoleName : trim(roleName)
 
 var guardSettings appSetting[] = [
   { name: 'GUARDRAIL_SWEEP_SCHEDULE', value: sweepSchedule }
@@ -163,7 +165,7 @@ var ownedRoles ownedRole[] = [
   }
   // The reconciler picks this role's GUID in code, so it is matched by name only.
   {
-    roleName: empty(trim(roleName)) ? jitRequester.defaultRoleName : trim(roleName)
+    roleName: requesterRoleName
     definitionName: ''
     actions: jitRequester.actions
   }
@@ -365,5 +367,7 @@ output GUARDRAIL_GUARD_DEAD_LETTER_STORAGE_ID string = resourceId(
   guardApp.outputs.storageName
 )
 output GUARDRAIL_GUARD_DEAD_LETTER_CONTAINER string = guardApp.outputs.deadLetterContainer
+// For infra/tenant/main.bicep's Deny policy, when the requester role lives at the group.
+output GUARDRAIL_REQUESTER_ROLE_NAME string = requesterRoleName
 output GUARDRAIL_SYSTEM_TOPIC string = systemTopicName
 output GUARDRAIL_RECONCILE_URL string = 'https://${reconcilerApp.outputs.defaultHostName}/api/reconcile'

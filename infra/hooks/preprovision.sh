@@ -40,7 +40,17 @@ if [ -z "${GUARDRAIL_EXISTING_SYSTEM_TOPIC:-}" ] && [ -n "${GUARDRAIL_EXISTING_S
 fi
 
 # Each further subscription must be an id (a GUID), split on commas and spaces as main.bicep splits
-# it: ARM would refuse a bad one only after the apps were made.
+# it: ARM would refuse a bad one only after the apps were made. No other separator: grep would judge
+# a value with a line break line by line.
+newline='
+'
+tab=$(printf '\t')
+case "${GUARDRAIL_SWEEP_SUBSCRIPTIONS:-}" in
+  *"$newline"* | *"$tab"*)
+    echo "error: GUARDRAIL_SWEEP_SUBSCRIPTIONS holds a line break or a tab; separate subscription ids with commas or spaces. Nothing was provisioned." >&2
+    exit 1
+    ;;
+esac
 set -f
 old_ifs=$IFS
 IFS=', '

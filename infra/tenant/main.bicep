@@ -23,7 +23,7 @@ param guardFunctionId string
 @description('GUARDRAIL_RECONCILER_IDENTITY_PRINCIPAL_ID, when the JIT requester role lives at this group (GUARDRAIL_ROLE_MANAGEMENT_GROUP): the reconciler then gets its own role here; empty gives it nothing at the group.')
 param reconcilerPrincipalId string = ''
 
-@description('GUARDRAIL_ROLE_NAME, when the JIT requester role lives at this group: its name; empty means the app default.')
+@description('GUARDRAIL_REQUESTER_ROLE_NAME (an output of the subscription deployment), when the JIT requester role lives at this group: the name the Deny policy protects; empty means the app default.')
 param roleName string = ''
 
 @description('GUARDRAIL_EVENTS_IDENTITY_RESOURCE_ID: the user-assigned identity every system topic carries to write dead letters.')

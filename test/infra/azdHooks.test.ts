@@ -255,13 +255,16 @@ describe('preprovision: further subscriptions are ids', () => {
       '22222222-0000-4000-8000-000000000002\t33333333-0000-4000-8000-000000000003',
       '/subscriptions/22222222-0000-4000-8000-000000000002',
       '*',
+      '22222222-0000-4000-8000-000000000002\nnot-an-id',
+      'not-an-id\n22222222-0000-4000-8000-000000000002',
     ]) {
       const refused = run('preprovision.sh', {
         GUARDRAIL_MODE: 'report',
         GUARDRAIL_SWEEP_SUBSCRIPTIONS: bad,
       });
       expect(refused.status, bad).not.toBe(0);
-      expect(refused.out).toContain('is not a subscription id');
+      expect(refused.out).toMatch(/is not a subscription id|holds a line break or a tab/);
+      expect(refused.out).toContain('Nothing was provisioned');
     }
   });
 });

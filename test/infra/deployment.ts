@@ -80,9 +80,13 @@ export const resourceIn = (symbol: string, type: string): ArmResource =>
 export const evaluateIn = (symbol: string, value: JsonObject[string], given: Choices = {}) =>
   evaluateInModule(module(symbol), plan(given)[symbol]!, value, GUID);
 
-/** A resource of a module as it would deploy (each copy of a loop), evaluated. */
-export const deployedIn = (symbol: string, resource: ArmResource, given: Choices = {}) =>
-  evaluateResourceInModule(module(symbol), plan(given)[symbol]!, resource, GUID);
+/** A resource of a module as it would deploy (each copy of a loop), evaluated in a subscription. */
+export const deployedIn = (
+  symbol: string,
+  resource: ArmResource,
+  given: Choices = {},
+  subscriptionId: string = GUID,
+) => evaluateResourceInModule(module(symbol), plan(given)[symbol]!, resource, subscriptionId);
 
 export type AppSymbol = 'guardApp' | 'reconcilerApp';
 export const APPS: readonly AppSymbol[] = ['guardApp', 'reconcilerApp'];

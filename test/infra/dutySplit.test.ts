@@ -135,7 +135,7 @@ function inventory(given: Choices = {}): Grant[] {
   const planned = plan(given);
   return roleAssignments().flatMap(({ symbol, resource }) =>
     planned[symbol]!.copies.flatMap((copy) =>
-      deployedIn(symbol, resource, given).map((assignment) =>
+      deployedIn(symbol, resource, given, copy.subscriptionId ?? GUID).map((assignment) =>
         grantOf(symbol, assignment, copy.subscriptionId),
       ),
     ),
@@ -148,19 +148,21 @@ function inventory(given: Choices = {}): Grant[] {
     const home = subscriptionId ? `/subscriptions/${subscriptionId}` : SUBSCRIPTION_ID;
     const scope = String(assignment.scope ?? `${home} (subscription)`);
     const builtIn =
-      /^<subscriptionResourceId\(Microsoft\.Authorization\/roleDefinitions,([0-9a-f-]{36})\)>$/.exec(roleRef);
+      /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Authorization\/roleDefinitions\/([0-9a-f-]{36})$/.exec(
+        roleRef,
+      );
     if (builtIn) {
       const role = BUILT_IN_ROLES[builtIn[1]!];
       if (!role) throw new Error(`${symbol}: built-in role ${builtIn[1]} is not in the table`);
       return { identity, roleId: builtIn[1]!, roleName: role.name, scope, ...role };
     }
     // A custom role: one the template defines (dutyRole.bicep), assigned where it is defined or in a
-    // further subscription where it is assignable.
+    // further subscription where it is assignable, and named there by that subscription's id for it.
     const definer = Object.values(planned).find(
       (m) =>
         'actions' in m.parameters &&
         roleRef ===
-          `<subscriptionResourceId(Microsoft.Authorization/roleDefinitions,${String(m.parameters.roleDefinitionName)})>`,
+          `${home}/providers/Microsoft.Authorization/roleDefinitions/${String(m.parameters.roleDefinitionName)}`,
     );
     if (!definer) throw new Error(`${symbol}: a role this template does not define: ${roleRef}`);
     return {
@@ -463,7 +465,9 @@ describe('defence in depth: Azure Policy refuses widening the roles the guardrai
     )[0]!;
     expect(assignment.properties).toMatchObject({
       enforcementMode: 'Default',
-      policyDefinitionId: expect.stringMatching(/policyDefinitions,jit-guardrail-owned-roles-/),
+      policyDefinitionId: expect.stringMatching(
+        /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Authorization\/policyDefinitions\/jit-guardrail-owned-roles-/,
+      ),
     });
     expect(assignment.scope).toBeUndefined(); // the module's scope: the subscription
   });

@@ -94,10 +94,11 @@ describe('infra: further subscriptions from an explicit list (no management grou
       'guardedSubscription',
       resourceIn('guardedSubscription', 'Microsoft.Authorization/roleAssignments'),
       given,
+      SECOND,
     );
     // Named by the listed subscription's id for the same role definition (GUID) the home one has.
     expect(assignment!.properties).toEqual({
-      roleDefinitionId: `<subscriptionResourceId(Microsoft.Authorization/roleDefinitions,${String(plan(given).guardRole!.parameters.roleDefinitionName)})>`,
+      roleDefinitionId: `/subscriptions/${SECOND}/providers/Microsoft.Authorization/roleDefinitions/${String(plan(given).guardRole!.parameters.roleDefinitionName)}`,
       principalId: PRINCIPALS.guard,
       principalType: 'ServicePrincipal',
     });
@@ -146,21 +147,47 @@ describe('infra: further subscriptions from an explicit list (no management grou
     });
   });
 
-  it("uses the very names the management group's policy gives, so the two ways agree on a subscription", () => {
+  it("deploys what the management group's policy looks for, so the two ways agree on a subscription", () => {
+    // What the policy checks for (its existence check), as the tenant template deploys it...
     const tenant = JSON.parse(readFileSync(join(ROOT, 'infra/tenant/main.json'), 'utf8')) as JsonObject;
-    const variables = tenant.variables as JsonObject;
-    const names = ['eventsResourceGroup', 'topicName', 'eventSubscriptionName'].map((name) =>
-      evaluate(variables[name]!, { parameters: {}, variables, subscriptionId: SECOND }),
-    );
-    const { inner } = nestedIn(SECOND, { guardedSubscriptions: LIST });
+    const policy = resourcesOf(tenant).find((r) => r.symbol === 'eventsPolicy')!;
+    const details = (
+      (
+        (
+          evaluate(policy.raw, {
+            parameters: {
+              resourceToken: 'abcdefghijklm',
+              location: 'westeurope',
+              guardFunctionId: 'g',
+              eventsIdentityId: 'e',
+              deadLetterStorageId: 's',
+              deadLetterContainer: 'c',
+            },
+            variables: tenant.variables as JsonObject,
+            subscriptionId: SECOND,
+          }) as JsonObject
+        ).properties as JsonObject
+      ).policyRule as JsonObject
+    ).then as JsonObject;
+    const looksFor = details.details as JsonObject;
+    // ...and what the list deploys in a listed subscription: the same group, topic and event subscription.
+    const given = { guardedSubscriptions: LIST, deployEventSubscription: true };
+    const { planned, inner, nested } = nestedIn(SECOND, given);
     const group = resourcesOf(inner).find((r) => r.type === 'Microsoft.Resources/resourceGroups')!;
-    expect(names).toEqual(['rg-jit-guardrail-events', 'evgt-jit-guardrail', 'jit-guardrail-guard']);
-    expect(
-      evaluate(group.raw.name!, {
-        parameters: {},
-        variables: inner.variables as JsonObject,
-        subscriptionId: SECOND,
-      }),
-    ).toBe(names[0]);
+    const groupName = evaluate(group.raw.name!, {
+      parameters: {},
+      variables: inner.variables as JsonObject,
+      subscriptionId: SECOND,
+    });
+    const events = nested('events');
+    const [deployed] = evaluateResourceInModule(
+      events,
+      planned.events!,
+      onlyResourceOfType(innerTemplate(events), 'Microsoft.EventGrid/systemTopics/eventSubscriptions'),
+      SECOND,
+    );
+    expect(looksFor.type).toBe('Microsoft.EventGrid/systemTopics/eventSubscriptions');
+    expect([looksFor.resourceGroupName, looksFor.name]).toEqual([groupName, deployed!.name]);
+    expect(deployed!.name).toBe('evgt-jit-guardrail/jit-guardrail-guard');
   });
 });

@@ -6,7 +6,16 @@ import guardPermissions from '../../src/config/guard-permissions.json' with { ty
 import watched from '../../src/config/watched-operations.json' with { type: 'json' };
 import reconcilerPermissions from '../../src/config/reconciler-permissions.json' with { type: 'json' };
 import jitRequester from '../../src/config/jit-requester-actions.json' with { type: 'json' };
-import { evaluate, MANAGEMENT_GROUP, resourcesOf, type JsonObject } from '../support/armTemplate.js';
+import {
+  bindParameters,
+  compiledTemplate,
+  evaluate,
+  MANAGEMENT_GROUP,
+  resourcesOf,
+  type JsonObject,
+} from '../support/armTemplate.js';
+import { DEFAULT_ROLE_NAME } from '../../src/lib/role/desiredRole.js';
+import { CHOICES, GUID } from './deployment.js';
 import { effectOn, fieldsOf, ROLE_DEFINITION_ALIASES, roleDefinitionRequest } from './azurePolicy.js';
 
 type Json = JsonObject[string];
@@ -195,6 +204,22 @@ describe('infra/tenant: one deployment for every subscription below a management
       expect(effect(guard.id, guard.name, guardPermissions.actions, ['Microsoft.Storage/*'])).toBe('deny');
       // Without the requester role at the group, the reconciler's and requester's are not this policy's.
       expect(effect(REQUESTER_ID, jitRequester.defaultRoleName, ['*'])).toBeUndefined();
+    });
+
+    it("takes the requester role's name from the subscription deployment's output, as the reconciler uses it", () => {
+      const subscriptionTemplate = compiledTemplate();
+      const output = (given: Record<string, Json>) => {
+        const base = {
+          variables: subscriptionTemplate.variables as JsonObject,
+          functions: subscriptionTemplate.functions ?? [],
+          subscriptionId: GUID,
+        };
+        const parameters = bindParameters(subscriptionTemplate, { ...CHOICES, ...given }, base);
+        const outputs = subscriptionTemplate.outputs as Record<string, JsonObject>;
+        return evaluate(outputs.GUARDRAIL_REQUESTER_ROLE_NAME!.value!, { ...base, parameters });
+      };
+      expect(output({})).toBe(DEFAULT_ROLE_NAME);
+      expect(output({ roleName: '  JIT requester (contoso) ' })).toBe('JIT requester (contoso)');
     });
 
     it('with the requester role at the group (reconcilerPrincipalId, GUARDRAIL_ROLE_NAME), covers it and the reconciler role too', () => {

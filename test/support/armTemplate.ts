@@ -208,7 +208,17 @@ const FUNCTIONS: Record<string, (scope: Scope, args: Json[]) => Json> = {
         }
       : `<reference(${str(symbol!)})>`,
   resourceId: (_, args) => `<resourceId(${args.map(str).join(',')})>`,
-  subscriptionResourceId: (_, args) => `<subscriptionResourceId(${args.map(str).join(',')})>`,
+  // As ARM builds it, in the subscription being deployed to unless one is given first.
+  subscriptionResourceId: (s, args) => {
+    const explicit = !str(args[0]!).includes('/');
+    const [subscriptionId, type, ...names] = explicit ? args.map(str) : [s.subscriptionId, ...args.map(str)];
+    const [provider, ...types] = type!.split('/');
+    const path = types.flatMap((t, i) => [t, names[i] ?? fail(`name for ${t}`)]).join('/');
+    return `/subscriptions/${subscriptionId}/providers/${provider}.${path}`.replace(
+      `providers/${provider}.`,
+      `providers/${provider}/`,
+    );
+  },
   extensionResourceId: (_, args) => `<extensionResourceId(${args.map(str).join(',')})>`,
   // Arrays: every distinct value, in order of first appearance; objects: later keys win.
   union: (_, args) =>
