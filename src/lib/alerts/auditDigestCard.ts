@@ -11,7 +11,7 @@ import {
 } from './adaptiveCard.js';
 import type { PolicyFinding } from '../jit/auditPolicies.js';
 import { jitPortalUrl } from './portalLinks.js';
-import { describePort, describeSource } from './wording.js';
+import { describePort, describeSources } from './wording.js';
 
 /** One subscription's part of the digest. */
 export interface DigestGroup {
@@ -80,8 +80,7 @@ function buildAtLevel(
           vm,
           vmFindings
             .map(
-              (f) =>
-                `${describePort(String(f.port))} from ${f.allowedSources.map(describeSource).join(', ')}`,
+              (f) => `${describePort(String(f.port))} from ${describeSources(f.allowedSources).join(', ')}`,
             )
             .join('; '),
         ),

@@ -14,7 +14,7 @@ import {
 } from './adaptiveCard.js';
 import { ACTION_LABEL, type GuardAlert, type RuleFinding } from './guardAlert.js';
 import { jitPortalUrl, nsgPortalUrl } from './portalLinks.js';
-import { describePort, describeSource } from './wording.js';
+import { describePort, describeSources } from './wording.js';
 
 /**
  * The card that tells ops what happened on one NSG, most important first: what happened to which VM
@@ -115,7 +115,7 @@ function buildAtLevel(alert: GuardAlert, portalUrl: string, level: number): Adap
       fact(findings.length === 1 && findings[0]!.ports.length === 1 ? 'Port' : 'Ports', portsText(findings)),
     );
   }
-  body.push(fact('Source', distinct(findings.flatMap((f) => f.sources.map(describeSource))).join(', ')));
+  body.push(fact('Source', distinct(findings.flatMap((f) => describeSources(f.sources))).join(', ')));
   const cause = rootCauseOf(findings, vms);
   if (cause !== undefined) body.push(fact('Root cause', cause));
   body.push(fact('Action', actionText(findings)));

@@ -1,3 +1,4 @@
+import { isWildcardSource } from '../nsg/sourceWildcard.js';
 import { plain } from './adaptiveCard.js';
 
 const WELL_KNOWN_PORTS: Record<string, string> = {
@@ -34,6 +35,19 @@ export function describeSource(source: string): string {
     default:
       return `a range this broad (${value})`;
   }
+}
+
+/**
+ * A rule's sources as ops read them: the ones that are wildcards each on their own, or, when only
+ * together they are (a wildcard cut into pieces), how many and the first of them.
+ */
+export function describeSources(sources: readonly string[]): string[] {
+  const wildcards = sources.filter(isWildcardSource);
+  if (wildcards.length > 0) return wildcards.map(describeSource);
+  if (sources.length === 0) return [];
+  const first = sources.slice(0, 2).map((s) => plain(s, 60));
+  const more = sources.length > first.length ? ', …' : '';
+  return [`${sources.length} ranges that together are this broad (${first.join(', ')}${more})`];
 }
 
 const ACTION_WORDS: Record<string, string> = {

@@ -1,4 +1,4 @@
-import { isWildcardSource } from '../nsg/sourceWildcard.js';
+import { isWildcardSourceSet } from '../nsg/sourceWildcard.js';
 import { allowedSourcesOf, type JitVmLike } from './jitPort.js';
 
 /** The parts of a JIT policy the audit reads (SDK model or raw ARM JSON flattened the same way). */
@@ -23,7 +23,7 @@ export function auditJitPolicies(policies: readonly JitPolicyForAudit[]): Policy
     for (const vm of policy.virtualMachines ?? []) {
       for (const port of vm.ports ?? []) {
         const sources = allowedSourcesOf(port);
-        if (port.number === undefined || !sources.some(isWildcardSource)) continue;
+        if (port.number === undefined || !isWildcardSourceSet(sources)) continue;
         findings.push({
           policyId: policy.id ?? policy.name ?? 'unknown',
           vmId: vm.id ?? 'unknown',

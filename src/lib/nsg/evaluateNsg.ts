@@ -1,7 +1,7 @@
 import { DEFAULT_EXEMPTION_MAX_DAYS, readExemption, type Exemption } from './exemption.js';
 import { isJitRuleName } from './jitRuleName.js';
 import { sourcePrefixesOf, type NsgDocument, type SecurityRuleDocument } from './nsgDocument.js';
-import { isWildcardSource } from './sourceWildcard.js';
+import { isWildcardSourceSet } from './sourceWildcard.js';
 
 export type Verdict = 'remove' | 'keep';
 
@@ -45,7 +45,7 @@ function judgeRule(rule: SecurityRuleDocument, exemption: Exemption): RuleVerdic
   if (direction === undefined || access === undefined) return keep('incomplete-rule');
   if (direction !== 'inbound') return keep('outbound');
   if (access !== 'allow') return keep('deny');
-  if (!sourcePrefixesOf(rule).some(isWildcardSource)) return keep('specific-source');
+  if (!isWildcardSourceSet(sourcePrefixesOf(rule))) return keep('specific-source');
   if (exemption.status === 'active') return keep('exempt');
   return { name: rule.name, verdict: 'remove', reason: 'wildcard-source' };
 }

@@ -9,18 +9,98 @@ const NARROWEST_WILDCARD_IPV6 = 16;
 /**
  * True when an NSG source prefix admits the whole internet or a slice of it too wide to be a
  * deliberate choice: `*`, `Any`, `Internet`, `0.0.0.0/0`, `::/0`, or a CIDR broader than /8 (IPv4)
- * or /16 (IPv6).
+ * or /16 (IPv6). An IPv4-mapped IPv6 prefix (`::ffff:0.0.0.0/96`) is judged as the IPv4 one it maps.
  */
 export function isWildcardSource(prefix: string): boolean {
   const value = prefix.trim();
   if (WILDCARD_TAGS.has(value.toLowerCase())) return true;
+  const range = rangeOf(value);
+  if (range === undefined) return false;
+  const narrowest = range.family === 4 ? NARROWEST_WILDCARD_IPV4 : NARROWEST_WILDCARD_IPV6;
+  return range.length < narrowest;
+}
+
+/**
+ * True when a rule's sources admit the internet: one of them is a wildcard, or together, overlaps
+ * counted once, they cover at least as many addresses as the narrowest wildcard prefix (a /7 of IPv4,
+ * a /15 of IPv6). A wildcard cut into pieces (256 × /8) is still a wildcard; two /8s are a /7's worth.
+ */
+export function isWildcardSourceSet(prefixes: readonly string[]): boolean {
+  if (prefixes.some(isWildcardSource)) return true;
+  const ranges = prefixes.map((p) => rangeOf(p.trim())).filter((r) => r !== undefined);
+  return ([4, 6] as const).some((family) => {
+    const bits = family === 4 ? 32 : 128;
+    const narrowest = family === 4 ? NARROWEST_WILDCARD_IPV4 : NARROWEST_WILDCARD_IPV6;
+    const threshold = 1n << BigInt(bits - (narrowest - 1));
+    return coveredAddresses(ranges.filter((r) => r.family === family)) >= threshold;
+  });
+}
+
+interface AddressRange {
+  readonly family: 4 | 6;
+  readonly length: number;
+  readonly first: bigint;
+  readonly last: bigint;
+}
+
+/** The addresses a CIDR (or a bare address) names; undefined for a tag or anything malformed. */
+function rangeOf(value: string): AddressRange | undefined {
   const slash = value.indexOf('/');
-  if (slash < 0) return false;
-  const address = value.slice(0, slash);
-  const lengthText = value.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(lengthText)) return false;
-  const length = Number(lengthText);
-  if (isIPv4(address)) return length <= 32 && length < NARROWEST_WILDCARD_IPV4;
-  if (isIPv6(address)) return length <= 128 && length < NARROWEST_WILDCARD_IPV6;
-  return false;
+  const address = slash < 0 ? value : value.slice(0, slash);
+  const lengthText = slash < 0 ? undefined : value.slice(slash + 1);
+  if (lengthText !== undefined && !/^\d{1,3}$/.test(lengthText)) return undefined;
+  if (isIPv4(address)) {
+    const length = lengthText === undefined ? 32 : Number(lengthText);
+    return length <= 32 ? block(4, ipv4ToBigInt(address), length) : undefined;
+  }
+  if (isIPv6(address)) {
+    const length = lengthText === undefined ? 128 : Number(lengthText);
+    if (length > 128) return undefined;
+    const value6 = ipv6ToBigInt(address);
+    if (value6 === undefined) return undefined;
+    // ::ffff:a.b.c.d/96+ is the IPv4 prefix a.b.c.d/(length - 96).
+    if (length >= 96 && value6 >> 32n === 0xffffn) return block(4, value6 & 0xffffffffn, length - 96);
+    return block(6, value6, length);
+  }
+  return undefined;
+}
+
+function block(family: 4 | 6, address: bigint, length: number): AddressRange {
+  const bits = family === 4 ? 32 : 128;
+  const size = 1n << BigInt(bits - length);
+  const first = address - (address % size);
+  return { family, length, first, last: first + size - 1n };
+}
+
+function coveredAddresses(ranges: readonly AddressRange[]): bigint {
+  const sorted = [...ranges].sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  let total = 0n;
+  let end = -1n;
+  for (const range of sorted) {
+    if (range.last <= end) continue;
+    total += range.last - (range.first > end ? range.first : end + 1n) + 1n;
+    end = range.last;
+  }
+  return total;
+}
+
+function ipv4ToBigInt(address: string): bigint {
+  return address.split('.').reduce((acc, part) => (acc << 8n) + BigInt(Number(part)), 0n);
+}
+
+function ipv6ToBigInt(address: string): bigint | undefined {
+  let text = address.split('%')[0]!;
+  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hextets.
+  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (tail) {
+    const v4 = ipv4ToBigInt(tail[1]!);
+    text = `${text.slice(0, -tail[1]!.length)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+  }
+  const [head, rest] = text.split('::') as [string, string | undefined];
+  const left = head === '' ? [] : head.split(':');
+  const right = rest === undefined || rest === '' ? [] : rest.split(':');
+  const missing = 8 - left.length - right.length;
+  if (rest === undefined ? missing !== 0 : missing < 1) return undefined;
+  const hextets = [...left, ...Array<string>(rest === undefined ? 0 : missing).fill('0'), ...right];
+  return hextets.reduce((acc, h) => (acc << 16n) + BigInt(parseInt(h, 16)), 0n);
 }

@@ -59,6 +59,19 @@ const schemaValid = (card: AdaptiveCard) => {
 const PORTAL = 'https://portal.azure.com';
 
 describe('buildNsgAlertCard', () => {
+  it('names a wildcard cut into pieces by how many pieces, not by 256 lines; a specific source beside a wildcard is not the problem', () => {
+    const split = buildNsgAlertCard(
+      alert({ findings: [finding({ sources: Array.from({ length: 256 }, (_, i) => `${i}.0.0.0/8`) })] }),
+      PORTAL,
+    );
+    expect(cardFacts(split).Source).toBe('256 ranges that together are this broad (0.0.0.0/8, 1.0.0.0/8, …)');
+    const mixed = buildNsgAlertCard(
+      alert({ findings: [finding({ sources: ['203.0.113.7', '*'] })] }),
+      PORTAL,
+    );
+    expect(cardFacts(mixed).Source).toBe('any address (*)');
+  });
+
   it.each([
     ['removed', alert()],
     ['report mode', alert({ mode: 'report', findings: [finding({ action: 'would-remove' })] })],

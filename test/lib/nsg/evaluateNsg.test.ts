@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateNsg } from '../../../src/lib/nsg/evaluateNsg.js';
 import { NotAnNsgError, parseNsgDocument } from '../../../src/lib/nsg/nsgDocument.js';
-import { isWildcardSource } from '../../../src/lib/nsg/sourceWildcard.js';
+import { isWildcardSource, isWildcardSourceSet } from '../../../src/lib/nsg/sourceWildcard.js';
 import { recordedNsgs } from '../../support/fixtures.js';
 import {
   ALLOW_NAME_NEW,
@@ -50,6 +50,30 @@ describe('evaluateNsg: one verdict per rule shape', () => {
     ['source a single IP', { name: ALLOW_NAME_NEW, source: '192.127.0.2' }, 'keep', 'specific-source'],
     ['source a /32', { name: ALLOW_NAME_NEW, source: '203.0.113.7/32' }, 'keep', 'specific-source'],
     ['source a service tag', { name: ALLOW_NAME_NEW, source: 'AzureCloud' }, 'keep', 'specific-source'],
+    [
+      'the whole IPv4 space as 256 × /8 in sourceAddressPrefixes',
+      { name: ALLOW_NAME_NEW, sources: Array.from({ length: 256 }, (_, i) => `${i}.0.0.0/8`) },
+      'remove',
+      'wildcard-source',
+    ],
+    [
+      'two /8s in sourceAddressPrefixes (a /7 of addresses)',
+      { name: ALLOW_NAME_NEW, sources: ['10.0.0.0/8', '11.0.0.0/8'] },
+      'remove',
+      'wildcard-source',
+    ],
+    [
+      'a /8 and an office /24 in sourceAddressPrefixes',
+      { name: ALLOW_NAME_NEW, sources: ['10.0.0.0/8', '203.0.113.0/24'] },
+      'keep',
+      'specific-source',
+    ],
+    [
+      'IPv4 as IPv4-mapped IPv6 (::ffff:0.0.0.0/96)',
+      { name: ALLOW_NAME_NEW, source: '::ffff:0.0.0.0/96' },
+      'remove',
+      'wildcard-source',
+    ],
     [
       'wildcard in sourceAddressPrefixes',
       { name: ALLOW_NAME_NEW, sources: ['203.0.113.7', '*'] },
@@ -301,13 +325,13 @@ describe('property: remove never for deny, outbound, non-JIT or specific sources
             isJit &&
             s.access.toLowerCase() === 'allow' &&
             s.direction.toLowerCase() === 'inbound' &&
-            sources.some(isWildcardSource);
+            isWildcardSourceSet(sources);
           expect(verdict.verdict).toBe(shouldRemove ? 'remove' : 'keep');
           if (
             s.access.toLowerCase() === 'deny' ||
             s.direction.toLowerCase() === 'outbound' ||
             !isJit ||
-            !sources.some(isWildcardSource)
+            !isWildcardSourceSet(sources)
           ) {
             expect(verdict.verdict).toBe('keep');
           }
