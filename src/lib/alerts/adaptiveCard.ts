@@ -103,7 +103,8 @@ export function fitForTeams(build: (level: number) => AdaptiveCard, levels: numb
 
 /**
  * Text as it is shown: control characters and line breaks become spaces (a justification cannot add
- * lines that look like the card's own), runs of spaces collapse, and it is cut to `max` characters.
+ * lines that look like the card's own), bidirectional controls go, runs of spaces collapse, and it is
+ * cut to `max` characters.
  */
 export function plain(text: string, max = MAX_TEXT): string {
   const flat = text
@@ -112,6 +113,8 @@ export function plain(text: string, max = MAX_TEXT): string {
     .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    // Direction overrides and isolates would let a name reorder the text shown after it.
+    .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
     .replace(/\s+/g, ' ')
     .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;

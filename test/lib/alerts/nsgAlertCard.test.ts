@@ -383,6 +383,27 @@ describe('buildNsgAlertCard', () => {
     expect(new Set(card.body.map((e) => e.type))).toEqual(new Set(['RichTextBlock']));
   });
 
+  it('drops direction overrides, so a name cannot reorder the text shown after it', () => {
+    const card = buildNsgAlertCard(
+      alert({
+        subscriptionName: 'Prod \u202edevomer\u202c \u2066x\u2069\u200f',
+        findings: [
+          finding({
+            request: {
+              requestor: 'barbara@contoso.com',
+              justification: 'a\u202eb',
+              startTimeUtc: '2026-11-25T10:00:00Z',
+              endTimeUtc: '2026-11-25T13:00:00Z',
+            },
+          }),
+        ],
+      }),
+      PORTAL,
+    );
+    expect(cardFacts(card).Subscription).toBe('Prod devomer x');
+    expect(JSON.stringify(card)).not.toMatch(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+  });
+
   it('names the subscription by its display name, its id in the footer; without a name, the id alone', () => {
     const named = buildNsgAlertCard(alert({ subscriptionName: 'Contoso Production' }), PORTAL);
     expect(cardFacts(named).Subscription).toBe('Contoso Production');
