@@ -59,6 +59,9 @@ param guardrailMode string
 @description('GUARDRAIL_ROLE_ASSIGNABLE_SCOPES: comma-separated assignable scopes of the JIT requester role; empty means this subscription.')
 param roleAssignableScopes string = ''
 
+@description('GUARDRAIL_ROLE_MANAGEMENT_GROUP: define the JIT requester role once at this management group (assignable there only) instead of in this subscription; infra/tenant/main.bicep, given reconcilerPrincipalId, lets the reconciler write it there. Empty keeps it here.')
+param roleManagementGroup string = ''
+
 @description('GUARDRAIL_ROLE_NAME: name of the JIT requester role; empty means the app default.')
 param roleName string = ''
 
@@ -149,7 +152,12 @@ var guardSettings appSetting[] = [
   }
 ]
 var reconcilerSettings appSetting[] = [
-  { name: 'GUARDRAIL_ROLE_ASSIGNABLE_SCOPES', value: empty(roleAssignableScopes) ? subscription().id : roleAssignableScopes }
+  // At a management group the role is assignable there only: the app takes that default.
+  {
+    name: 'GUARDRAIL_ROLE_ASSIGNABLE_SCOPES'
+    value: empty(roleAssignableScopes) && empty(roleManagementGroup) ? subscription().id : roleAssignableScopes
+  }
+  { name: 'GUARDRAIL_ROLE_MANAGEMENT_GROUP', value: roleManagementGroup }
   { name: 'GUARDRAIL_ROLE_NAME', value: roleName }
   { name: 'GUARDRAIL_RECONCILE_SCHEDULE', value: reconcileSchedule }
   { name: 'GUARDRAIL_ADMIN_APP_ROLE', value: adminAppRole }
@@ -350,7 +358,9 @@ output GUARDRAIL_RECONCILER_IDENTITY_CLIENT_ID string = reconcilerApp.outputs.id
 output GUARDRAIL_GUARD_ROLE_ID string = guardRole.outputs.roleDefinitionId
 output GUARDRAIL_RECONCILER_ROLE_ID string = reconcilerRole.outputs.roleDefinitionId
 output GUARDRAIL_EVENTS_IDENTITY_RESOURCE_ID string = shared.outputs.eventsIdentityId
-// For infra/tenant/main.bicep (tenant scale): who the guard is, where its events go, where dead letters land.
+// For infra/tenant/main.bicep (tenant scale): the names' token, who the guard is, where its events go,
+// where dead letters land.
+output GUARDRAIL_RESOURCE_TOKEN string = resourceToken
 output GUARDRAIL_GUARD_IDENTITY_PRINCIPAL_ID string = guardApp.outputs.identityPrincipalId
 output GUARDRAIL_RECONCILER_IDENTITY_PRINCIPAL_ID string = reconcilerApp.outputs.identityPrincipalId
 output GUARDRAIL_GUARD_FUNCTION_ID string = resourceId(

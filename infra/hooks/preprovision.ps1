@@ -47,3 +47,16 @@ foreach ($id in ("$env:GUARDRAIL_SWEEP_SUBSCRIPTIONS" -split '[, ]+' | Where-Obj
     exit 1
   }
 }
+
+# A management group is named by its id (not its display name), as the apps' settings require.
+foreach ($setting in @('GUARDRAIL_GUARDED_MANAGEMENT_GROUP', 'GUARDRAIL_ROLE_MANAGEMENT_GROUP')) {
+  $group = [Environment]::GetEnvironmentVariable($setting)
+  if (-not [string]::IsNullOrEmpty($group) -and $group -cnotmatch '^[A-Za-z0-9_().-]{1,90}$') {
+    Write-Error "$setting is not a management group id (letters, digits, - _ . ( ), at most 90; not its display name). Nothing was provisioned."
+    exit 1
+  }
+}
+if (-not [string]::IsNullOrEmpty($env:GUARDRAIL_ROLE_MANAGEMENT_GROUP) -and -not [string]::IsNullOrEmpty($env:GUARDRAIL_ROLE_ASSIGNABLE_SCOPES)) {
+  Write-Error "With GUARDRAIL_ROLE_MANAGEMENT_GROUP the JIT requester role is assignable at that group only: unset GUARDRAIL_ROLE_ASSIGNABLE_SCOPES. Nothing was provisioned."
+  exit 1
+}

@@ -23,7 +23,7 @@ case "${GUARDRAIL_MODE:-}" in
     echo "  To only alert: azd env set GUARDRAIL_MODE report && azd provision"
     ;;
   *)
-    echo "error: GUARDRAIL_MODE is '${GUARDRAIL_MODE}'; it must be enforce or report. Nothing was provisioned." >&2
+    printf "error: GUARDRAIL_MODE is '%s'; it must be enforce or report. Nothing was provisioned.\n" "$GUARDRAIL_MODE" >&2
     exit 1
     ;;
 esac
@@ -57,9 +57,26 @@ IFS=', '
 for id in ${GUARDRAIL_SWEEP_SUBSCRIPTIONS:-}; do
   [ -z "$id" ] && continue
   if ! printf '%s\n' "$id" | grep -Eqx '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}'; then
-    echo "error: GUARDRAIL_SWEEP_SUBSCRIPTIONS: '$id' is not a subscription id (a GUID); separate ids with commas or spaces. Nothing was provisioned." >&2
+    printf "error: GUARDRAIL_SWEEP_SUBSCRIPTIONS: '%s' is not a subscription id (a GUID); separate ids with commas or spaces. Nothing was provisioned.\n" "$id" >&2
     exit 1
   fi
 done
 IFS=$old_ifs
 set +f
+
+# A management group is named by its id (not its display name), as the apps' settings require.
+check_group_id() {
+  case "$2" in
+    *"$newline"*) ;;
+    '') return 0 ;;
+    *) printf '%s\n' "$2" | grep -Eqx '[A-Za-z0-9_().-]{1,90}' && return 0 ;;
+  esac
+  echo "error: $1 is not a management group id (letters, digits, - _ . ( ), at most 90; not its display name). Nothing was provisioned." >&2
+  exit 1
+}
+check_group_id GUARDRAIL_GUARDED_MANAGEMENT_GROUP "${GUARDRAIL_GUARDED_MANAGEMENT_GROUP:-}"
+check_group_id GUARDRAIL_ROLE_MANAGEMENT_GROUP "${GUARDRAIL_ROLE_MANAGEMENT_GROUP:-}"
+if [ -n "${GUARDRAIL_ROLE_MANAGEMENT_GROUP:-}" ] && [ -n "${GUARDRAIL_ROLE_ASSIGNABLE_SCOPES:-}" ]; then
+  echo "error: with GUARDRAIL_ROLE_MANAGEMENT_GROUP the JIT requester role is assignable at that group only: unset GUARDRAIL_ROLE_ASSIGNABLE_SCOPES (azd env set GUARDRAIL_ROLE_ASSIGNABLE_SCOPES ''). Nothing was provisioned." >&2
+  exit 1
+fi

@@ -48,6 +48,9 @@ var guardActions = guardrailMode == 'report'
   ? filter(guardPermissions.actions, action => endsWith(toLower(action), '/read'))
   : guardPermissions.actions
 
+// The subscription the guard lives in has its own topic and event subscriptions already (infra/main.bicep).
+var homeSubscriptionId = split(guardFunctionId, '/')[2]
+
 // The names the policy gives each subscription's resources: fixed, so it can tell they exist.
 var eventsResourceGroup = guardedSubscriptionEvents.resourceGroup
 var topicName = guardedSubscriptionEvents.systemTopic
@@ -276,6 +279,7 @@ resource eventsPolicyAssignment 'Microsoft.Authorization/policyAssignments@2024-
     displayName: 'jit-guardrail: NSG writes of every subscription reach the guard'
     policyDefinitionId: eventsPolicy.id
     enforcementMode: 'Default'
+    notScopes: ['/subscriptions/${homeSubscriptionId}']
   }
 }
 

@@ -269,6 +269,40 @@ describe('preprovision: further subscriptions are ids', () => {
   });
 });
 
+describe('preprovision: management groups are named by id', () => {
+  it('refuses a display name, and a requester role both at a group and with its own scopes', () => {
+    for (const setting of ['GUARDRAIL_GUARDED_MANAGEMENT_GROUP', 'GUARDRAIL_ROLE_MANAGEMENT_GROUP']) {
+      expect(
+        run('preprovision.sh', { GUARDRAIL_MODE: 'report', [setting]: 'mg-contoso_prod(1)' }).status,
+      ).toBe(0);
+      for (const bad of [
+        'Contoso Production',
+        'mg\nother',
+        '/providers/Microsoft.Management/managementGroups/x',
+      ]) {
+        const refused = run('preprovision.sh', { GUARDRAIL_MODE: 'report', [setting]: bad });
+        expect(refused.status, `${setting}=${bad}`).not.toBe(0);
+        expect(refused.out).toContain(`${setting} is not a management group id`);
+      }
+    }
+    const both = run('preprovision.sh', {
+      GUARDRAIL_MODE: 'report',
+      GUARDRAIL_ROLE_MANAGEMENT_GROUP: 'mg-contoso',
+      GUARDRAIL_ROLE_ASSIGNABLE_SCOPES: '/subscriptions/22222222-0000-4000-8000-000000000002',
+    });
+    expect(both.status).not.toBe(0);
+    expect(both.out).toContain('unset GUARDRAIL_ROLE_ASSIGNABLE_SCOPES');
+  });
+
+  it('prints a hostile value as it is (dash echo would read its backslashes)', () => {
+    const refused = run('preprovision.sh', {
+      GUARDRAIL_MODE: 'report',
+      GUARDRAIL_SWEEP_SUBSCRIPTIONS: 'x\\cy',
+    });
+    expect(refused.out).toContain("'x\\cy' is not a subscription id");
+  });
+});
+
 describe('every hook has a Windows twin azure.yaml names', () => {
   it('posix and pwsh scripts for each hook', () => {
     const azureYaml = readFileSync(join(ROOT, 'azure.yaml'), 'utf8');

@@ -61,6 +61,7 @@ const DUTY_SETTINGS: Record<AppSymbol, string[]> = {
     'GUARDRAIL_MODE',
     'GUARDRAIL_RECONCILE_SCHEDULE',
     'GUARDRAIL_ROLE_ASSIGNABLE_SCOPES',
+    'GUARDRAIL_ROLE_MANAGEMENT_GROUP',
     'GUARDRAIL_ROLE_NAME',
     'GUARDRAIL_SUBSCRIPTION_ID',
     'GUARDRAIL_TEAMS_WEBHOOK_URL',
@@ -144,6 +145,22 @@ describe('infra holds to code: each app gets exactly the settings its duty reads
       roleName: DEFAULT_ROLE_NAME,
       assignableScopes: [`/subscriptions/${GUID}`],
     });
+  });
+
+  it('with GUARDRAIL_ROLE_MANAGEMENT_GROUP, keeps the requester role at that group, assignable there only', () => {
+    const given = { roleManagementGroup: 'mg-contoso' };
+    expect(settingsOf('reconcilerApp', given)).toMatchObject({
+      GUARDRAIL_ROLE_MANAGEMENT_GROUP: 'mg-contoso',
+      GUARDRAIL_ROLE_ASSIGNABLE_SCOPES: '',
+    });
+    const config = loadConfig(resolved('reconcilerApp', given));
+    const group = '/providers/Microsoft.Management/managementGroups/mg-contoso';
+    expect(config.role.scope).toBe(group);
+    expect(config.role.desired.assignableScopes).toEqual([group]);
+    // A scope list beside it is passed on, and the app refuses it with a reason, rather than lose it.
+    expect(() =>
+      loadConfig(resolved('reconcilerApp', { ...given, roleAssignableScopes: `/subscriptions/${GUID}` })),
+    ).toThrow(/assignable at that management group only/);
   });
 });
 

@@ -119,8 +119,17 @@ describe('infra/tenant: one deployment for every subscription below a management
       ],
     });
     expect(text).not.toContain("resourceId(''Microsoft.EventGrid/systemTopics''");
-    const assignment = ofType('Microsoft.Authorization/policyAssignments')[0]!.raw;
+    const assignment = ofType('Microsoft.Authorization/policyAssignments').find(
+      (r) => r.symbol === 'eventsPolicyAssignment',
+    )!.raw;
     expect(assignment.identity).toEqual({ type: 'SystemAssigned' });
+    // The guard's own subscription has its topic from infra/main.bicep: a second one would fail there.
+    const home = '44444444-0000-4000-8000-000000000004';
+    expect(
+      at((assignment.properties as JsonObject).notScopes!, 'enforce', {
+        guardFunctionId: `/subscriptions/${home}/resourceGroups/rg-x/providers/Microsoft.Web/sites/func-guardrail-x/functions/guard`,
+      }),
+    ).toEqual([`/subscriptions/${home}`]);
   });
 
   describe('a Deny policy at the group refuses widening the roles the guardrail owns there', () => {
