@@ -675,8 +675,13 @@ describe('infra: conventions, read from the compiled template', () => {
         'GUARDRAIL_EVENTS_IDENTITY_RESOURCE_ID',
       ]),
     );
+    // The tenant template's outputs too (docs/deploy.md, "A management group").
+    const tenantOutputs = Object.keys(
+      (JSON.parse(read('infra/tenant/main.json')) as { outputs: JsonObject }).outputs,
+    );
+    outputs.push(...tenantOutputs);
     const deploy = read('docs/deploy.md');
-    for (const name of deploy.match(/\bGUARDRAIL_[A-Z_]+_(?:ID|NAME|URL|TOPIC)\b/g) ?? []) {
+    for (const name of deploy.match(/\bGUARDRAIL_[A-Z_]+_(?:ID|NAME|URL|TOPIC|TOKEN)\b/g) ?? []) {
       const isParameter = Object.values(
         (JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, { value: string }> })
           .parameters,
