@@ -105,6 +105,8 @@ function sweepConfig(options: SweepArgs, given: CliIo['env']): GuardrailConfig {
       'no subscription to sweep: pass --subscription <subscription id> (a GUID; `az account show --query id -o tsv` prints yours)',
     );
   env.GUARDRAIL_SWEEP_SUBSCRIPTIONS = sweepList;
+  // Subscriptions named on the command line are the whole sweep: not the management group's too.
+  if (options.subscriptions.length > 0) delete env.GUARDRAIL_GUARDED_MANAGEMENT_GROUP;
   const derivedSubscriptionId = !env.GUARDRAIL_SUBSCRIPTION_ID;
   if (derivedSubscriptionId) env.GUARDRAIL_SUBSCRIPTION_ID = sweepList?.split(/[\s,]+/)[0];
   try {

@@ -322,7 +322,14 @@ const settingsSchema = (requireTeamsWebhook: boolean) =>
     GUARDRAIL_SWEEP_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().optional()),
     GUARDRAIL_SWEEP_SUBSCRIPTIONS: z.preprocess(
       (v) => (typeof v === 'string' && v.trim() !== '' ? v.split(/[\s,]+/).filter(Boolean) : undefined),
-      z.array(z.string().regex(GUID, { error: 'each entry must be a subscription id (a GUID)' })).optional(),
+      z
+        .array(
+          z.string().regex(GUID, {
+            error: (issue) =>
+              `'${String(issue.input).slice(0, 60)}' is not a subscription id (a GUID); separate ids with commas or spaces`,
+          }),
+        )
+        .optional(),
     ),
     GUARDRAIL_ADMIN_APP_ROLE: z.preprocess(
       emptyAsUndefined,

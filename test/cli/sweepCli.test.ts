@@ -159,6 +159,16 @@ describe('jit-guardrail sweep against the emulator', () => {
     );
   });
 
+  it('--subscription is the whole sweep, even with a management group in the settings', async () => {
+    world.arm.clearRequestLog();
+    const run = await runCliCaptured(['sweep', '--report-only', '--subscription', SUBSCRIPTION], {
+      env: { ...world.env, GUARDRAIL_GUARDED_MANAGEMENT_GROUP: 'mg-contoso' },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(world.arm.requests.map((r) => r.path).filter((p) => /resourcegraph/i.test(p))).toEqual([]);
+    expect(run.stderr).not.toContain('management group');
+  });
+
   it('a bad storage setting stops the sweep before any ARM call', async () => {
     world.arm.clearRequestLog();
     const run = await runCliCaptured(

@@ -122,6 +122,18 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('names the entry of GUARDRAIL_SWEEP_SUBSCRIPTIONS that is not a subscription id', () => {
+    expect(
+      problemsOf({
+        ...BASE,
+        GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK,
+        GUARDRAIL_SWEEP_SUBSCRIPTIONS: `${SUB}, contoso-prod`,
+      }),
+    ).toEqual([
+      expect.stringMatching(/^GUARDRAIL_SWEEP_SUBSCRIPTIONS.*'contoso-prod' is not a subscription id/),
+    ]);
+  });
+
   it('treats empty settings as unset', () => {
     expect(
       loadConfig({ ...BASE, GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_MODE: '', AZURE_CLIENT_ID: '' })
