@@ -44,6 +44,11 @@ export interface ResourceGraphGateway {
   candidateNsgPages(subscriptions: readonly string[]): AsyncIterable<string[]>;
   /** The ids of the subscriptions below a management group, as the identity can see them. */
   subscriptionsBelow(managementGroupId: string): Promise<string[]>;
+  /**
+   * Which of these subscriptions Resource Graph shows: it leaves out, without a word, any the identity
+   * cannot read (or that does not exist), so a candidate query alone would call those clean.
+   */
+  subscriptionsVisible(subscriptions: readonly string[]): Promise<string[]>;
 }
 
 export function createResourceGraphGateway(
@@ -95,20 +100,32 @@ export function createResourceGraphGateway(
         } while (skipToken !== undefined);
       }
     },
-    async subscriptionsBelow(managementGroupId) {
+    subscriptionsBelow: (managementGroupId) => subscriptionIds({ managementGroups: [managementGroupId] }),
+    async subscriptionsVisible(subscriptions) {
       const ids: string[] = [];
-      let skipToken: string | undefined;
-      do {
-        const page = await query(SUBSCRIPTIONS_QUERY, { managementGroups: [managementGroupId] }, skipToken);
-        for (const row of rowsOf(page.data)) {
-          const id = typeof row.id === 'string' ? /^\/subscriptions\/([^/]+)$/i.exec(row.id)?.[1] : undefined;
-          if (id !== undefined) ids.push(id);
-        }
-        skipToken = page.skipToken;
-      } while (skipToken !== undefined);
+      for (let at = 0; at < subscriptions.length; at += SUBSCRIPTIONS_PER_REQUEST)
+        ids.push(
+          ...(await subscriptionIds({
+            subscriptions: subscriptions.slice(at, at + SUBSCRIPTIONS_PER_REQUEST),
+          })),
+        );
       return ids;
     },
   };
+
+  async function subscriptionIds(scope: { subscriptions: string[] } | { managementGroups: string[] }) {
+    const ids: string[] = [];
+    let skipToken: string | undefined;
+    do {
+      const page = await query(SUBSCRIPTIONS_QUERY, scope, skipToken);
+      for (const row of rowsOf(page.data)) {
+        const id = typeof row.id === 'string' ? /^\/subscriptions\/([^/]+)$/i.exec(row.id)?.[1] : undefined;
+        if (id !== undefined) ids.push(id);
+      }
+      skipToken = page.skipToken;
+    } while (skipToken !== undefined);
+    return ids;
+  }
 }
 
 /**

@@ -70,7 +70,10 @@ export interface SweepSummary {
   readonly runId: string;
   readonly mode: 'enforce' | 'report';
   readonly strategy: SweepStrategy;
-  /** Why the sweep listed NSGs although Resource Graph was asked for (it was refused). */
+  /**
+   * Why the sweep listed NSGs although Resource Graph was asked for: it was refused, or it did not show
+   * some of the subscriptions (those were listed).
+   */
   readonly fallback?: string;
   /** Why some subscriptions that should have been swept were not (the run counts as failed). */
   readonly incomplete?: string;
@@ -105,10 +108,23 @@ export async function sweep(options: SweepOptions, deps: SweepDeps): Promise<Swe
     options.strategy ??
     (deps.resourceGraph !== undefined && subscriptions.length > 1 ? 'resource-graph' : 'listing');
   let candidates: Map<string, NsgRef[]> | undefined;
+  let unseen = new Set<string>();
   if (wanted === 'resource-graph') {
     try {
       if (deps.resourceGraph === undefined) throw new Error('no Resource Graph client configured');
-      candidates = await candidatesBySubscription(deps.resourceGraph, subscriptions);
+      const visible = new Set(
+        (await deps.resourceGraph.subscriptionsVisible(subscriptions)).map((s) => s.toLowerCase()),
+      );
+      unseen = new Set(subscriptions.map((s) => s.toLowerCase()).filter((s) => !visible.has(s)));
+      candidates = await candidatesBySubscription(
+        deps.resourceGraph,
+        subscriptions.filter((s) => visible.has(s.toLowerCase())),
+      );
+      // Listed instead: ARM then answers for them (their NSGs, or why they cannot be read).
+      if (unseen.size > 0) {
+        fallback = `Resource Graph shows no subscription ${[...unseen].join(', ')} (the guard cannot read it there, or it does not exist); listed instead`;
+        deps.log.warn(`sweep: ${fallback}`);
+      }
     } catch (error) {
       fallback = `Resource Graph could not be used (${error instanceof Error ? error.message : String(error)}); NSGs were listed per subscription instead`;
       deps.log.warn(`sweep: ${fallback}`);
@@ -129,8 +145,8 @@ export async function sweep(options: SweepOptions, deps: SweepDeps): Promise<Swe
         },
       },
     };
-    const found =
-      candidates?.get(subscriptionId.toLowerCase()) ?? (candidates === undefined ? undefined : []);
+    const key = subscriptionId.toLowerCase();
+    const found = candidates === undefined || unseen.has(key) ? undefined : (candidates.get(key) ?? []);
     results.push(await sweepSubscription(subscriptionId, runId, options, paced, found));
   }
   await sendPolicyDigest(results, runId, deps);

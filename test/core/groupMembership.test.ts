@@ -10,6 +10,7 @@ describe("a management group's subscriptions, for the guard", () => {
     const isBelow = cacheGroupMembership(
       {
         candidateNsgPages: async function* () {},
+        subscriptionsVisible: async () => [],
         subscriptionsBelow: async () => {
           reads += 1;
           if (fail) throw new Error('query Resource Graph failed: throttled (HTTP 429)');

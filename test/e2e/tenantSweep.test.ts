@@ -137,6 +137,41 @@ describe('tenant sweep: Resource Graph and listing find the same rules', () => {
     expect(summary.subscriptions[0]!.wouldRemove).toBe(1);
   });
 
+  it('lists a subscription Resource Graph does not show (it leaves out what the guard cannot read), and says so', async () => {
+    world.arm.state.nsgs.clear();
+    world.arm.seedNsg(nsgId(SUBS[0]!, 'rg-seen', 'nsg'), {
+      properties: { securityRules: [ruleOf('jit-allow-any', 1)] },
+    });
+    const unseen = 'bbbbbbbb-0000-4000-8000-0000000000ee';
+    world.arm.clearRequestLog();
+    const deps = runtimeFromEnvironment().guardDeps(silentLogger);
+    const summary = await sweep({ subscriptions: [SUBS[0]!, unseen], reportOnly: true }, deps);
+    expect(summary.strategy).toBe('resource-graph');
+    expect(summary.fallback).toBe(
+      `Resource Graph shows no subscription ${unseen} (the guard cannot read it there, or it does not exist); listed instead`,
+    );
+    // ARM answers for it: here an empty list; in Azure, the 403 that makes the run fail loudly.
+    expect(
+      world.arm.requests.some(
+        (r) =>
+          r.method === 'GET' &&
+          r.path.toLowerCase() ===
+            `/subscriptions/${unseen}/providers/microsoft.network/networksecuritygroups`,
+      ),
+    ).toBe(true);
+    expect(summary.subscriptions.map((x) => x.wouldRemove)).toEqual([1, 0]);
+    expect(sweepExitCode(summary)).toBe(3); // the wildcard rule, in report mode
+
+    // As Azure answers a subscription the guard holds no role in: the run fails, naming it.
+    world.arm.injectFault(
+      { kind: 'status', status: 403, code: 'AuthorizationFailed' },
+      { path: new RegExp(`/subscriptions/${unseen}/providers/Microsoft.Network`, 'i'), times: 10 },
+    );
+    const refused = await sweep({ subscriptions: [SUBS[0]!, unseen], reportOnly: true }, deps);
+    expect(refused.subscriptions[1]!.errors.join(' ')).toMatch(/403/);
+    expect(sweepExitCode(refused)).toBe(1);
+  });
+
   it('one JIT policy digest for the whole sweep, grouped by subscription, by name where ARM gives one', async () => {
     for (const [i, sub] of SUBS.slice(0, 2).entries()) {
       const vm = world.arm.seedVm({
