@@ -39,22 +39,39 @@ export function buildInputsFingerprint(root = ROOT) {
   return hash.digest('hex');
 }
 
-/** True when dist/ was built by this script from exactly these inputs. */
+/** What a build writes each time: if one changed since the stamp, something else rebuilt dist/. */
+const OUTPUTS = ['dist/app/index.js', 'dist/src/cli/main.js', 'dist/deploy/package.json'];
+
+function outputTimes(root) {
+  return OUTPUTS.map((path) => {
+    const full = join(root, path);
+    return existsSync(full) ? `${path}@${statSync(full).mtimeMs}` : `${path}@missing`;
+  });
+}
+
+/** What a stamp says: the inputs' fingerprint the build started from, and the outputs it left. */
+export function stampFor(root = ROOT, inputs = buildInputsFingerprint(root)) {
+  return JSON.stringify({ inputs, outputs: outputTimes(root) });
+}
+
+/**
+ * True when dist/ is what this script built from exactly these inputs: every output there, none
+ * rewritten since (`npm run build`, the tests' build, a branch switch and a build do not stamp).
+ */
 export function distIsCurrent(root = ROOT) {
   const stamp = join(root, STAMP);
-  return (
-    existsSync(stamp) &&
-    existsSync(join(root, 'dist/app/index.js')) &&
-    existsSync(join(root, 'dist/deploy')) &&
-    readFileSync(stamp, 'utf8').trim() === buildInputsFingerprint(root)
-  );
+  if (!existsSync(stamp)) return false;
+  if (outputTimes(root).some((t) => t.endsWith('@missing'))) return false;
+  return readFileSync(stamp, 'utf8').trim() === stampFor(root);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (distIsCurrent()) {
     console.log('prepare: dist/ is current (built from these sources); not rebuilt');
   } else {
+    // Taken before the build: a source edited while it runs makes the next prepare build again.
+    const inputs = buildInputsFingerprint();
     execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
-    writeFileSync(join(ROOT, STAMP), `${buildInputsFingerprint()}\n`);
+    writeFileSync(join(ROOT, STAMP), `${stampFor(ROOT, inputs)}\n`);
   }
 }

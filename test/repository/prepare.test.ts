@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildInputsFingerprint, distIsCurrent } from '../../scripts/prepare.mjs';
+import { distIsCurrent, stampFor } from '../../scripts/prepare.mjs';
 
 describe('prepare: dist/ is rebuilt only when what it is made from changed', () => {
   const roots: string[] = [];
@@ -18,11 +18,20 @@ describe('prepare: dist/ is rebuilt only when what it is made from changed', () 
     writeFileSync(join(root, 'package.json'), '{"name":"x"}\n');
     return root;
   };
+  /** What a build writes, at a later time each run (as tsc and esbuild rewrite their files). */
+  let clock = Date.now() / 1000;
+  const writeOutputs = (root: string) => {
+    clock += 10;
+    for (const path of ['dist/app/index.js', 'dist/src/cli/main.js', 'dist/deploy/package.json']) {
+      mkdirSync(join(root, path, '..'), { recursive: true });
+      writeFileSync(join(root, path), '');
+      utimesSync(join(root, path), clock, clock);
+    }
+  };
+  /** prepare's build: the outputs, then the stamp. */
   const build = (root: string) => {
-    mkdirSync(join(root, 'dist/app'), { recursive: true });
-    mkdirSync(join(root, 'dist/deploy'), { recursive: true });
-    writeFileSync(join(root, 'dist/app/index.js'), '');
-    writeFileSync(join(root, 'dist/.build-inputs'), `${buildInputsFingerprint(root)}\n`);
+    writeOutputs(root);
+    writeFileSync(join(root, 'dist/.build-inputs'), `${stampFor(root)}\n`);
   };
 
   it('is current after a build from the same sources, and no longer after any source changes', () => {
@@ -40,6 +49,15 @@ describe('prepare: dist/ is rebuilt only when what it is made from changed', () 
     expect(distIsCurrent(root)).toBe(false);
     build(root);
     writeFileSync(join(root, 'package-lock.json'), '{}');
+    expect(distIsCurrent(root)).toBe(false);
+  });
+
+  it('is not current once anything else rebuilt dist/ (npm run build, the tests), whatever it was built from', () => {
+    const root = tree();
+    build(root);
+    expect(distIsCurrent(root)).toBe(true);
+    // A build from other sources (say, before a branch switch back), without a stamp of its own.
+    writeOutputs(root);
     expect(distIsCurrent(root)).toBe(false);
   });
 
