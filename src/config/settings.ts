@@ -321,7 +321,11 @@ const settingsSchema = (requireTeamsWebhook: boolean) =>
     GUARDRAIL_RECONCILE_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().optional()),
     GUARDRAIL_SWEEP_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().optional()),
     GUARDRAIL_SWEEP_SUBSCRIPTIONS: z.preprocess(
-      (v) => (typeof v === 'string' && v.trim() !== '' ? v.split(/[\s,]+/).filter(Boolean) : undefined),
+      // Separators alone (" , ") name no subscription: unset, so the guard keeps its own.
+      (v) => {
+        const ids = typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : [];
+        return ids.length > 0 ? ids : undefined;
+      },
       z
         .array(
           z.string().regex(GUID, {

@@ -134,6 +134,13 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('takes a GUARDRAIL_SWEEP_SUBSCRIPTIONS of separators only for unset: the guard keeps its own subscription', () => {
+    expect(
+      loadConfig({ ...BASE, GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_SWEEP_SUBSCRIPTIONS: ' , ' })
+        .guardedSubscriptions,
+    ).toEqual([SUB]);
+  });
+
   it('treats empty settings as unset', () => {
     expect(
       loadConfig({ ...BASE, GUARDRAIL_TEAMS_WEBHOOK_URL: WEBHOOK, GUARDRAIL_MODE: '', AZURE_CLIENT_ID: '' })

@@ -6,18 +6,19 @@ const WILDCARD_TAGS = new Set(['*', 'any', 'internet']);
 const NARROWEST_WILDCARD_IPV4 = 8;
 const NARROWEST_WILDCARD_IPV6 = 16;
 
+/** A service tag (`VirtualNetwork`, `Storage.WestEurope`): a name, not an address. */
+const SERVICE_TAG = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/;
+
 /**
  * True when an NSG source prefix admits the whole internet or a slice of it too wide to be a
  * deliberate choice: `*`, `Any`, `Internet`, `0.0.0.0/0`, `::/0`, or a CIDR broader than /8 (IPv4)
- * or /16 (IPv6). An IPv4-mapped IPv6 prefix (`::ffff:0.0.0.0/96`) is judged as the IPv4 one it maps.
+ * or /16 (IPv6), IPv6's private ranges (unique local, link-local) aside. An IPv6 prefix is also
+ * judged by the IPv4-mapped addresses it holds (`::ffff:0.0.0.0/96` is all of IPv4). A source that is
+ * neither a service tag nor an address this code can read (`0.0.0.00/0`, `0/0`, a range) counts as a
+ * wildcard: what cannot be judged is not left open.
  */
 export function isWildcardSource(prefix: string): boolean {
-  const value = prefix.trim();
-  if (WILDCARD_TAGS.has(value.toLowerCase())) return true;
-  const range = rangeOf(value);
-  if (range === undefined) return false;
-  const narrowest = range.family === 4 ? NARROWEST_WILDCARD_IPV4 : NARROWEST_WILDCARD_IPV6;
-  return range.length < narrowest;
+  return isWildcardSourceSet([prefix]);
 }
 
 /**
@@ -26,8 +27,18 @@ export function isWildcardSource(prefix: string): boolean {
  * a /15 of IPv6). A wildcard cut into pieces (256 × /8) is still a wildcard; two /8s are a /7's worth.
  */
 export function isWildcardSourceSet(prefixes: readonly string[]): boolean {
-  if (prefixes.some(isWildcardSource)) return true;
-  const ranges = prefixes.map((p) => rangeOf(p.trim())).filter((r) => r !== undefined);
+  const ranges: AddressRange[] = [];
+  for (const prefix of prefixes) {
+    const value = prefix.trim();
+    if (WILDCARD_TAGS.has(value.toLowerCase())) return true;
+    if (value === '' || SERVICE_TAG.test(value)) continue;
+    const range = rangeOf(value);
+    if (range === undefined) return true;
+    if (range.family === 6 && PRIVATE_IPV6.some((p) => within(range, p))) continue;
+    ranges.push(range);
+    const mapped = mappedIpv4Of(range);
+    if (mapped !== undefined) ranges.push(mapped);
+  }
   return ([4, 6] as const).some((family) => {
     const bits = family === 4 ? 32 : 128;
     const narrowest = family === 4 ? NARROWEST_WILDCARD_IPV4 : NARROWEST_WILDCARD_IPV6;
@@ -58,11 +69,29 @@ function rangeOf(value: string): AddressRange | undefined {
     if (length > 128) return undefined;
     const value6 = ipv6ToBigInt(address);
     if (value6 === undefined) return undefined;
-    // ::ffff:a.b.c.d/96+ is the IPv4 prefix a.b.c.d/(length - 96).
-    if (length >= 96 && value6 >> 32n === 0xffffn) return block(4, value6 & 0xffffffffn, length - 96);
     return block(6, value6, length);
   }
   return undefined;
+}
+
+/** IPv4-mapped IPv6 addresses, `::ffff:0:0/96`. */
+const MAPPED_FIRST = 0xffffn << 32n;
+const MAPPED_LAST = MAPPED_FIRST + 0xffffffffn;
+
+/** The IPv4 addresses an IPv6 range holds in their mapped form, as an IPv4 range. */
+function mappedIpv4Of(range: AddressRange): AddressRange | undefined {
+  if (range.family !== 6 || range.last < MAPPED_FIRST || range.first > MAPPED_LAST) return undefined;
+  const first = (range.first > MAPPED_FIRST ? range.first : MAPPED_FIRST) - MAPPED_FIRST;
+  const last = (range.last < MAPPED_LAST ? range.last : MAPPED_LAST) - MAPPED_FIRST;
+  // A prefix of /96 or longer inside the block is an IPv4 prefix; a wider one holds all of IPv4.
+  return { family: 4, length: range.length >= 96 ? range.length - 96 : 0, first, last };
+}
+
+/** Unique local (fc00::/7) and link-local (fe80::/10): not reachable from the internet. */
+const PRIVATE_IPV6: readonly AddressRange[] = [block(6, 0xfcn << 120n, 7), block(6, 0xfe8n << 116n, 10)];
+
+function within(inner: AddressRange, outer: AddressRange): boolean {
+  return inner.first >= outer.first && inner.last <= outer.last;
 }
 
 function block(family: 4 | 6, address: bigint, length: number): AddressRange {

@@ -23,9 +23,37 @@ describe('a wildcard source', () => {
       '203.0.113.0/24',
       '2001:db8::/16',
       'VirtualNetwork',
-      'x/3',
+      'Storage.WestEurope',
+      'fd00::/8',
+      'fe80::/10',
+      'fc00::/7',
     ])
       expect(isWildcardSource(specific), specific).toBe(false);
+  });
+
+  it('takes what it cannot read for a wildcard: an address only a lenient parser would read, a range', () => {
+    for (const unreadable of [
+      '0.0.0.00/0',
+      '000.000.000.000/0',
+      '0.0.0.0/0000',
+      '0/0',
+      '0.0/0',
+      '0x0.0.0.0/0',
+      '0.0.0.0 /0',
+      '[::]/0',
+      '0.0.0.0/0.0.0.0',
+      '0.0.0.0-255.255.255.255',
+      '1.2.3.4/33',
+    ])
+      expect(isWildcardSource(unreadable), unreadable).toBe(true);
+    expect(isWildcardSource('')).toBe(false);
+  });
+
+  it('judges an IPv6 prefix by the IPv4-mapped addresses it holds, too', () => {
+    for (const holdsAllOfIpv4 of ['::ffff:0.0.0.0/95', '::/80', '::/64', '::/17'])
+      expect(isWildcardSource(holdsAllOfIpv4), holdsAllOfIpv4).toBe(true);
+    expect(isWildcardSource('::1/128')).toBe(false);
+    expect(isWildcardSource('2001:db8::/32')).toBe(false);
   });
 
   it('judges an IPv4-mapped IPv6 prefix as the IPv4 prefix it maps', () => {
