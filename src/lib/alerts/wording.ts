@@ -1,4 +1,4 @@
-import { isWildcardSource } from '../nsg/sourceWildcard.js';
+import { isReadableAddress, isWildcardSource } from '../nsg/sourceWildcard.js';
 import { plain } from './adaptiveCard.js';
 
 const WELL_KNOWN_PORTS: Record<string, string> = {
@@ -33,7 +33,9 @@ export function describeSource(source: string): string {
     case '::/0':
       return `any IPv6 address (${value})`;
     default:
-      return `a range this broad (${value})`;
+      return isReadableAddress(source) || source.trim() === ''
+        ? `a range this broad (${value})`
+        : `a source that is no address it can read (${value})`;
   }
 }
 

@@ -47,6 +47,11 @@ export function isWildcardSourceSet(prefixes: readonly string[]): boolean {
   });
 }
 
+/** True for an IPv4 or IPv6 address or CIDR this code reads (strictly, as Node does). */
+export function isReadableAddress(prefix: string): boolean {
+  return rangeOf(prefix.trim()) !== undefined;
+}
+
 interface AddressRange {
   readonly family: 4 | 6;
   readonly length: number;
