@@ -226,7 +226,7 @@ describe('fuzz: generated NSGs against the contract', () => {
     access: fc.constantFrom('Allow', 'Deny', 'allow'),
     direction: fc.constantFrom('Inbound', 'Outbound', 'inbound'),
     singular: fc.option(source, { nil: undefined }),
-    plural: fc.oneof(
+    plural: fc.oneof<fc.Arbitrary<{ value: string; wild: boolean }[]>[]>(
       fc.array(source, { maxLength: 3 }),
       // A /6 cut into four /8s: none is a wildcard, together they are; the first piece says so.
       fc
