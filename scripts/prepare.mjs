@@ -3,7 +3,7 @@
 // it (its lazily loaded chunks renamed): build only when what dist/ is made from changed.
 import { execSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -65,7 +65,8 @@ export function distIsCurrent(root = ROOT) {
   return readFileSync(stamp, 'utf8').trim() === stampFor(root);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+// Run as a script (through a symlinked path too), not imported by the tests.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   if (distIsCurrent()) {
     console.log('prepare: dist/ is current (built from these sources); not rebuilt');
   } else {

@@ -100,7 +100,9 @@ function sweepConfig(options: SweepArgs, given: CliIo['env']): GuardrailConfig {
   // The settings need one subscription the guardrail is "for"; the first swept one stands in.
   const sweepList =
     options.subscriptions.length > 0 ? options.subscriptions.join(',') : env.GUARDRAIL_SWEEP_SUBSCRIPTIONS;
-  if (!sweepList && !env.GUARDRAIL_SUBSCRIPTION_ID)
+  // Read as the settings read it: separators alone name no subscription.
+  const firstListed = sweepList?.split(/[\s,]+/).find(Boolean);
+  if (!firstListed && !env.GUARDRAIL_SUBSCRIPTION_ID)
     throw new SweepRefusal(
       'no subscription to sweep: pass --subscription <subscription id> (a GUID; `az account show --query id -o tsv` prints yours)',
     );
@@ -108,7 +110,7 @@ function sweepConfig(options: SweepArgs, given: CliIo['env']): GuardrailConfig {
   // Subscriptions named on the command line are the whole sweep: not the management group's too.
   if (options.subscriptions.length > 0) delete env.GUARDRAIL_GUARDED_MANAGEMENT_GROUP;
   const derivedSubscriptionId = !env.GUARDRAIL_SUBSCRIPTION_ID;
-  if (derivedSubscriptionId) env.GUARDRAIL_SUBSCRIPTION_ID = sweepList?.split(/[\s,]+/)[0];
+  if (derivedSubscriptionId) env.GUARDRAIL_SUBSCRIPTION_ID = firstListed;
   try {
     return loadConfig(env, { requireTeamsWebhook: false });
   } catch (error) {

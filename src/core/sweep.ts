@@ -115,16 +115,20 @@ export async function sweep(options: SweepOptions, deps: SweepDeps): Promise<Swe
       const visible = new Set(
         (await deps.resourceGraph.subscriptionsVisible(subscriptions)).map((s) => s.toLowerCase()),
       );
-      unseen = new Set(subscriptions.map((s) => s.toLowerCase()).filter((s) => !visible.has(s)));
-      candidates = await candidatesBySubscription(
-        deps.resourceGraph,
-        subscriptions.filter((s) => visible.has(s.toLowerCase())),
-      );
+      const hidden = subscriptions.filter((s) => !visible.has(s.toLowerCase()));
+      unseen = new Set(hidden.map((s) => s.toLowerCase()));
       // Listed instead: ARM then answers for them (their NSGs, or why they cannot be read).
-      if (unseen.size > 0) {
-        fallback = `Resource Graph shows no subscription ${[...unseen].join(', ')} (the guard cannot read it there, or it does not exist); listed instead`;
+      if (hidden.length > 0) {
+        const named =
+          hidden.slice(0, 5).join(', ') + (hidden.length > 5 ? ` and ${hidden.length - 5} more` : '');
+        fallback = `Resource Graph shows no subscription ${named} (the guard cannot read it there, or it does not exist); listed instead`;
         deps.log.warn(`sweep: ${fallback}`);
       }
+      if (hidden.length < subscriptions.length)
+        candidates = await candidatesBySubscription(
+          deps.resourceGraph,
+          subscriptions.filter((s) => visible.has(s.toLowerCase())),
+        );
     } catch (error) {
       fallback = `Resource Graph could not be used (${error instanceof Error ? error.message : String(error)}); NSGs were listed per subscription instead`;
       deps.log.warn(`sweep: ${fallback}`);

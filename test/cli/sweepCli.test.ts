@@ -66,6 +66,17 @@ describe('jit-guardrail sweep: errors say how to fix them', () => {
     expectOneLine(run.stderr, /^jit-guardrail sweep: no subscription to sweep: pass --subscription </);
   });
 
+  it('a list of separators only is no subscription either; a leading separator is no empty id', async () => {
+    const none = await runCliCaptured(['sweep'], { env: { GUARDRAIL_SWEEP_SUBSCRIPTIONS: ' , ' } });
+    expect(none.code).toBe(2);
+    expectOneLine(none.stderr, /^jit-guardrail sweep: no subscription to sweep: pass --subscription </);
+    const leading = await runCliCaptured(['sweep'], {
+      env: { GUARDRAIL_SWEEP_SUBSCRIPTIONS: ', not-a-guid', GUARDRAIL_ARM_MAX_RETRIES: '0' },
+    });
+    expect(leading.code).toBe(2);
+    expectOneLine(leading.stderr, /'not-a-guid' is not a subscription id/);
+  });
+
   it("a bad setting is the schema's one line, exit 2", async () => {
     const run = await runCliCaptured(['sweep', '--subscription', SUBSCRIPTION], {
       env: { GUARDRAIL_STORAGE_CONNECTION_STRING: 'garbage' },

@@ -160,6 +160,13 @@ describe('tenant sweep: Resource Graph and listing find the same rules', () => {
       ),
     ).toBe(true);
     expect(summary.subscriptions.map((x) => x.wouldRemove)).toEqual([1, 0]);
+    // None shown at all: every one listed, and the run says it listed.
+    const blind = await sweep(
+      { subscriptions: [unseen, 'cccccccc-0000-4000-8000-0000000000dd'], reportOnly: true },
+      deps,
+    );
+    expect(blind.strategy).toBe('listing');
+    expect(blind.fallback).toMatch(/^Resource Graph shows no subscription bbbbbbbb-.*, cccccccc-/);
     expect(sweepExitCode(summary)).toBe(3); // the wildcard rule, in report mode
 
     // As Azure answers a subscription the guard holds no role in: the run fails, naming it.

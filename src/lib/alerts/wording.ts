@@ -41,15 +41,16 @@ export function describeSource(source: string): string {
 
 /**
  * A rule's sources as ops read them: the ones that are wildcards each on their own, or, when only
- * together they are (a wildcard cut into pieces), how many and the first of them.
+ * together they are (a wildcard cut into pieces), how many address ranges and the first of them.
  */
 export function describeSources(sources: readonly string[]): string[] {
   const wildcards = sources.filter(isWildcardSource);
   if (wildcards.length > 0) return wildcards.map(describeSource);
-  if (sources.length === 0) return [];
-  const first = sources.slice(0, 2).map((s) => plain(s, 60));
-  const more = sources.length > first.length ? ', …' : '';
-  return [`${sources.length} ranges that together are this broad (${first.join(', ')}${more})`];
+  const ranges = sources.filter(isReadableAddress);
+  if (ranges.length === 0) return [];
+  const first = ranges.slice(0, 2).map((s) => plain(s, 60));
+  const more = ranges.length > first.length ? ', …' : '';
+  return [`${ranges.length} ranges that together are this broad (${first.join(', ')}${more})`];
 }
 
 const ACTION_WORDS: Record<string, string> = {

@@ -2,9 +2,11 @@ import { isIPv4, isIPv6 } from 'node:net';
 
 const WILDCARD_TAGS = new Set(['*', 'any', 'internet']);
 
-/** Widest prefix length that still counts as specific: anything broader opens the VM to "everyone". */
-const NARROWEST_WILDCARD_IPV4 = 8;
-const NARROWEST_WILDCARD_IPV6 = 16;
+/**
+ * The narrowest prefixes that count as a wildcard, /7 of IPv4 and /15 of IPv6 (a /8 or a /16 is still
+ * a deliberate choice), as the number of addresses they hold: sources holding as many are "everyone".
+ */
+const WILDCARD_ADDRESSES = { 4: 1n << BigInt(32 - 7), 6: 1n << BigInt(128 - 15) } as const;
 
 /** A service tag (`VirtualNetwork`, `Storage.WestEurope`): a name, not an address. */
 const SERVICE_TAG = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/;
@@ -39,12 +41,9 @@ export function isWildcardSourceSet(prefixes: readonly string[]): boolean {
     const mapped = mappedIpv4Of(range);
     if (mapped !== undefined) ranges.push(mapped);
   }
-  return ([4, 6] as const).some((family) => {
-    const bits = family === 4 ? 32 : 128;
-    const narrowest = family === 4 ? NARROWEST_WILDCARD_IPV4 : NARROWEST_WILDCARD_IPV6;
-    const threshold = 1n << BigInt(bits - (narrowest - 1));
-    return coveredAddresses(ranges.filter((r) => r.family === family)) >= threshold;
-  });
+  return ([4, 6] as const).some(
+    (family) => coveredAddresses(ranges.filter((r) => r.family === family)) >= WILDCARD_ADDRESSES[family],
+  );
 }
 
 /** True for an IPv4 or IPv6 address or CIDR this code reads (strictly, as Node does). */
@@ -54,7 +53,6 @@ export function isReadableAddress(prefix: string): boolean {
 
 interface AddressRange {
   readonly family: 4 | 6;
-  readonly length: number;
   readonly first: bigint;
   readonly last: bigint;
 }
@@ -64,7 +62,8 @@ function rangeOf(value: string): AddressRange | undefined {
   const slash = value.indexOf('/');
   const address = slash < 0 ? value : value.slice(0, slash);
   const lengthText = slash < 0 ? undefined : value.slice(slash + 1);
-  if (lengthText !== undefined && !/^\d{1,3}$/.test(lengthText)) return undefined;
+  // Strict, like the address: no leading zeros (`/008`).
+  if (lengthText !== undefined && !/^(0|[1-9]\d{0,2})$/.test(lengthText)) return undefined;
   if (isIPv4(address)) {
     const length = lengthText === undefined ? 32 : Number(lengthText);
     return length <= 32 ? block(4, ipv4ToBigInt(address), length) : undefined;
@@ -88,8 +87,7 @@ function mappedIpv4Of(range: AddressRange): AddressRange | undefined {
   if (range.family !== 6 || range.last < MAPPED_FIRST || range.first > MAPPED_LAST) return undefined;
   const first = (range.first > MAPPED_FIRST ? range.first : MAPPED_FIRST) - MAPPED_FIRST;
   const last = (range.last < MAPPED_LAST ? range.last : MAPPED_LAST) - MAPPED_FIRST;
-  // A prefix of /96 or longer inside the block is an IPv4 prefix; a wider one holds all of IPv4.
-  return { family: 4, length: range.length >= 96 ? range.length - 96 : 0, first, last };
+  return { family: 4, first, last };
 }
 
 /** Unique local (fc00::/7) and link-local (fe80::/10): not reachable from the internet. */
@@ -103,7 +101,7 @@ function block(family: 4 | 6, address: bigint, length: number): AddressRange {
   const bits = family === 4 ? 32 : 128;
   const size = 1n << BigInt(bits - length);
   const first = address - (address % size);
-  return { family, length, first, last: first + size - 1n };
+  return { family, first, last: first + size - 1n };
 }
 
 function coveredAddresses(ranges: readonly AddressRange[]): bigint {

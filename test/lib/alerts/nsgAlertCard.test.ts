@@ -65,6 +65,11 @@ describe('buildNsgAlertCard', () => {
       PORTAL,
     );
     expect(cardFacts(split).Source).toBe('256 ranges that together are this broad (0.0.0.0/8, 1.0.0.0/8, …)');
+    const withTag = buildNsgAlertCard(
+      alert({ findings: [finding({ sources: ['VirtualNetwork', '10.0.0.0/8', '11.0.0.0/8'] })] }),
+      PORTAL,
+    );
+    expect(cardFacts(withTag).Source).toBe('2 ranges that together are this broad (10.0.0.0/8, 11.0.0.0/8)');
     const odd = buildNsgAlertCard(alert({ findings: [finding({ sources: ['0.0.0.00/0'] })] }), PORTAL);
     expect(cardFacts(odd).Source).toBe('a source that is no address it can read (0.0.0.00/0)');
     const mixed = buildNsgAlertCard(

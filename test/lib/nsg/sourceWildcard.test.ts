@@ -44,6 +44,7 @@ describe('a wildcard source', () => {
       '0.0.0.0/0.0.0.0',
       '0.0.0.0-255.255.255.255',
       '1.2.3.4/33',
+      '10.0.0.0/008',
     ])
       expect(isWildcardSource(unreadable), unreadable).toBe(true);
     expect(isWildcardSource('')).toBe(false);
@@ -82,12 +83,22 @@ describe('a wildcard set of sources (one rule, several prefixes)', () => {
     expect(isWildcardSourceSet(['VirtualNetwork', 'AzureLoadBalancer'])).toBe(false);
   });
 
-  it('one prefix alone is judged as isWildcardSource judges it', () => {
+  it('one prefix alone is a wildcard exactly when broader than /8 (IPv4) or /16 (public IPv6)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 }), (n, length) => {
-        const prefix = `${ipv4(n)}/${length}`;
-        expect(isWildcardSourceSet([prefix])).toBe(isWildcardSource(prefix));
+        expect(isWildcardSourceSet([`${ipv4(n)}/${length}`])).toBe(length < 8);
       }),
+      { numRuns: 500, seed: 20261202 },
+    );
+    fc.assert(
+      fc.property(
+        // 2000::/3, the global unicast space: neither private nor holding IPv4-mapped addresses.
+        fc.integer({ min: 0x2000, max: 0x3fff }),
+        fc.integer({ min: 3, max: 128 }),
+        (hextet, length) => {
+          expect(isWildcardSourceSet([`${hextet.toString(16)}::/${length}`])).toBe(length < 16);
+        },
+      ),
       { numRuns: 500, seed: 20261202 },
     );
   });
