@@ -6,16 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Azurite } from '../support/azurite.js';
-import { runCliCaptured } from '../support/runCliCaptured.js';
+import { expectOneLine, runCliCaptured } from '../support/runCliCaptured.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
-
-function expectOneLine(stderr: string, line: string | RegExp): void {
-  const lines = stderr.replace(/\n$/, '').split('\n');
-  expect(lines).toHaveLength(1);
-  if (typeof line === 'string') expect(lines[0]).toBe(line);
-  else expect(lines[0]).toMatch(line);
-}
 
 describe('jit-guardrail audit list: errors say how to fix them', () => {
   it('without storage: names the setting and the sandbox that keeps an audit trail locally', async () => {

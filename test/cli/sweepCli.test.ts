@@ -10,7 +10,7 @@ import { createLoopbackCertificate } from '../../sandbox/emulator/certificate.js
 import { runCli } from '../../src/cli/main.js';
 import { ALLOW_NAME_NEW, rule } from '../support/nsgBuilders.js';
 import { freePort } from '../support/localProcesses.js';
-import { runCliCaptured } from '../support/runCliCaptured.js';
+import { expectOneLine, runCliCaptured } from '../support/runCliCaptured.js';
 import { RESOURCE_GROUP, SUBSCRIPTION, TestWorld } from '../support/world.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -30,13 +30,6 @@ async function runBuiltCli(args: string[], env: Record<string, string> = {}) {
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
-}
-
-function expectOneLine(stderr: string, line: string | RegExp): void {
-  const lines = stderr.replace(/\n$/, '').split('\n');
-  expect(lines).toHaveLength(1);
-  if (typeof line === 'string') expect(lines[0]).toBe(line);
-  else expect(lines[0]).toMatch(line);
 }
 
 describe('jit-guardrail sweep: errors say how to fix them', () => {

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, freePort, isAlive, isListening } from '../support/localProcesses.js';
+import { cleanEnv, freePort, isAlive, isListening, killSandbox } from '../support/localProcesses.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const BIN = join(ROOT, 'bin/jit-guardrail.mjs');
@@ -174,11 +174,7 @@ describe('npm start with PORT: one sandbox per folder, and it stops when npm is 
   }, 40_000);
 
   afterAll(async () => {
-    if (npm.exitCode === null && npm.signalCode === null) {
-      npm.kill('SIGKILL');
-      await new Promise((r) => npm.once('exit', r));
-    }
-    if (sandboxPid > 0 && isAlive(sandboxPid)) process.kill(sandboxPid, 'SIGKILL');
+    await killSandbox(npm, sandboxPid);
     rmSync(stateDir, { recursive: true, force: true });
     rmSync(`${stateDir}-2`, { recursive: true, force: true });
   });

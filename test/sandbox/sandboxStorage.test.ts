@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, isAlive, isListening } from '../support/localProcesses.js';
+import { cleanEnv, isAlive, isListening, killSandbox } from '../support/localProcesses.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const BIN = join(ROOT, 'bin/jit-guardrail.mjs');
@@ -46,11 +46,7 @@ describe('npm start -- --storage azurite', () => {
   }, 40_000);
 
   afterAll(async () => {
-    if (npm.exitCode === null && npm.signalCode === null) {
-      npm.kill('SIGKILL');
-      await new Promise((r) => npm.once('exit', r));
-    }
-    if (sandboxPid > 0 && isAlive(sandboxPid)) process.kill(sandboxPid, 'SIGKILL');
+    await killSandbox(npm, sandboxPid);
     rmSync(stateDir, { recursive: true, force: true });
   });
 

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 
 /** The caller's environment without what would change the sandbox: npm's variables, PORT, app settings. */
@@ -36,4 +37,13 @@ export function isListening(port: number): Promise<boolean> {
     });
     socket.once('error', () => done(false));
   });
+}
+
+/** Stops a sandbox a test started: the `npm start` process, then the sandbox it left running, for sure. */
+export async function killSandbox(npm: ChildProcess, sandboxPid: number): Promise<void> {
+  if (npm.exitCode === null && npm.signalCode === null) {
+    npm.kill('SIGKILL');
+    await new Promise((r) => npm.once('exit', r));
+  }
+  if (sandboxPid > 0 && isAlive(sandboxPid)) process.kill(sandboxPid, 'SIGKILL');
 }

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 
 export interface CliRun {
@@ -24,4 +25,12 @@ export async function runCliCaptured(
     isTty: options.isTty ?? false,
   });
   return { code, stdout: out.join('\n'), stderr: err.join('\n'), progress };
+}
+
+/** A CLI error is one line on stderr: exactly this text, or matching this pattern. */
+export function expectOneLine(stderr: string, line: string | RegExp): void {
+  const lines = stderr.replace(/\n$/, '').split('\n');
+  expect(lines).toHaveLength(1);
+  if (typeof line === 'string') expect(lines[0]).toBe(line);
+  else expect(lines[0]).toMatch(line);
 }
